@@ -1,0 +1,153 @@
+"""Settings, read once from the environment into one typed object and passed down."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+DEV_JWT_SECRET = "dev-only-insecure-jwt-secret-change-me"  # noqa: S105 - the known development default
+
+
+class ConfigError(RuntimeError):
+    """The settings cannot be used in this environment."""
+
+
+class Settings(BaseSettings):
+    """Every setting of CONTRACT.md, by its environment variable name."""
+
+    model_config = SettingsConfigDict(case_sensitive=False, extra="ignore", env_ignore_empty=True)
+
+    environment: Literal["development", "test", "production"] = "development"
+    debug: bool = False
+    log_level: str = "INFO"
+    port: int = 8000
+    data_dir: Path = Path("./var")
+    public_url: str = ""
+
+    jwt_secret_key: str = DEV_JWT_SECRET
+    jwt_access_minutes: int = 15
+    jwt_refresh_days: int = 7
+
+    allowed_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
+    rate_limit_enabled: bool = True
+    rate_limit_default: str = "100/minute"
+    rate_limit_poll: str = "600/minute"
+    rate_limit_login: str = "10/minute"
+
+    recaptcha_secret_key: str | None = None
+    recaptcha_site_key: str | None = None
+    recaptcha_verify_url: str = "https://www.google.com/recaptcha/api/siteverify"
+    recaptcha_min_score: float = 0.5
+
+    redis_url: str = "redis://127.0.0.1:6379/0"
+    cosmos_endpoint: str | None = None
+    cosmos_key: str | None = None
+    cosmos_database: str = "kraftdintel"
+    azure_storage_connection_string: str | None = None
+    azure_storage_account_url: str | None = None
+    azure_storage_container: str = "documents"
+
+    openai_api_key: str | None = None
+    openai_base_url: str | None = None
+    openai_model: str = "gpt-4o-mini"
+    azure_openai_endpoint: str | None = None
+    azure_openai_api_key: str | None = None
+    azure_openai_deployment: str | None = None
+
+    mail_server: str | None = None
+    mail_port: int = 25
+    mail_use_tls: bool = False
+    mail_username: str | None = None
+    mail_password: str | None = None
+    mail_from: str = "noreply@kraftd.io"
+    sendgrid_api_key: str | None = None
+
+    sentry_dsn: str | None = None
+    metrics_enabled: bool = True
+    prometheus_multiproc_dir: Path | None = None
+    max_upload_mb: int = 25
+    enable_ai_export: bool = True
+    enable_export_tracking: bool = True
+    export_ttl_days: int = 7
+
+    job_max_attempts: int = 3
+    heartbeat_timeout_seconds: int = 120
+    queued_timeout_seconds: int = 600
+    watchdog_interval_seconds: int = 30
+
+    @field_validator("public_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _fill_defaults(self) -> Settings:
+        if not self.public_url:
+            self.public_url = f"http://127.0.0.1:{self.port}"
+        if self.sendgrid_api_key and not self.mail_server:
+            self.mail_server = "smtp.sendgrid.net"
+            self.mail_port = 587
+            self.mail_use_tls = True
+            self.mail_username = "apikey"
+            self.mail_password = self.sendgrid_api_key
+        return self
+
+    @property
+    def origins(self) -> list[str]:
+        return [o.strip() for o in self.allowed_origins.split(",") if o.strip()]
+
+    @property
+    def max_upload_bytes(self) -> int:
+        return self.max_upload_mb * 1024 * 1024
+
+    @property
+    def uses_cosmos(self) -> bool:
+        return bool(self.cosmos_endpoint)
+
+    @property
+    def uses_azure_blobs(self) -> bool:
+        return bool(self.azure_storage_connection_string or self.azure_storage_account_url)
+
+    @property
+    def uses_llm(self) -> bool:
+        return bool(self.openai_api_key or self.azure_openai_endpoint)
+
+    def production_problems(self) -> list[str]:
+        """What makes these settings unsafe for production; empty when they are fine."""
+        problems: list[str] = []
+        if self.environment != "production":
+            return problems
+        if not self.jwt_secret_key or self.jwt_secret_key == DEV_JWT_SECRET or len(self.jwt_secret_key) < 32:
+            problems.append("JWT_SECRET_KEY must be set to a random secret of at least 32 characters")
+        if not self.origins or any("*" in o for o in self.origins):
+            problems.append("ALLOWED_ORIGINS must list the exact origins allowed (no '*', not empty)")
+        if not self.recaptcha_secret_key:
+            problems.append("RECAPTCHA_SECRET_KEY must be set")
+        if self.debug:
+            problems.append("DEBUG must be off")
+        return problems
+
+    def check(self) -> Settings:
+        """Raise ConfigError when the settings are not fit for their environment."""
+        problems = self.production_problems()
+        if problems:
+            raise ConfigError("Refusing to start in production: " + "; ".join(problems) + ".")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process's settings, read from the environment once."""
+    return Settings().check()
+
+
+# Settings whose values must never reach a log line or an error message.
+SECRET_FIELDS = frozenset(
+    {"jwt_secret_key", "recaptcha_secret_key", "cosmos_key", "openai_api_key", "azure_openai_api_key",
+     "mail_password", "sendgrid_api_key", "azure_storage_connection_string", "sentry_dsn"}
+)  # fmt: skip
+

@@ -1,0 +1,134 @@
+"""Real servers for the tests, started once per session: redis-server and an SMTP sink."""
+
+from __future__ import annotations
+
+import itertools
+import socket
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+import pytest
+import redis
+from aiosmtpd.controller import Controller
+from flask import Flask
+from flask.testing import FlaskClient
+from pytest_redis import factories
+
+from web import create_app
+
+TEST_JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
+
+redis_proc = factories.redis_proc(port=None)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def redis_url(redis_proc: Any) -> str:
+    return f"redis://{redis_proc.host}:{redis_proc.port}/0"
+
+
+@dataclass
+class Mailbox:
+    """What the SMTP sink received."""
+
+    messages: list[Message] = field(default_factory=list)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def for_address(self, address: str) -> list[Message]:
+        with self.lock:
+            return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
+
+    @staticmethod
+    def text(message: Message) -> str:
+        payload = message.get_payload(decode=True)
+        if isinstance(payload, bytes):
+            return payload.decode(message.get_content_charset() or "utf-8")
+        return "".join(Mailbox.text(part) for part in message.walk() if not part.is_multipart() and part is not message)
+
+
+class _SinkHandler:
+    def __init__(self, mailbox: Mailbox) -> None:
+        self.mailbox = mailbox
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+        with self.mailbox.lock:
+            self.mailbox.messages.append(message_from_bytes(envelope.content))
+        return "250 OK"
+
+
+@pytest.fixture(scope="session")
+def smtp_sink() -> Iterator[tuple[Mailbox, int]]:
+    mailbox = Mailbox()
+    port = free_port()
+    controller = Controller(_SinkHandler(mailbox), hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield mailbox, port
+    finally:
+        controller.stop()
+
+
+@pytest.fixture(scope="session")
+def mailbox(smtp_sink: tuple[Mailbox, int]) -> Mailbox:
+    return smtp_sink[0]
+
+
+@pytest.fixture(scope="session")
+def base_config(tmp_path_factory: pytest.TempPathFactory, redis_url: str, smtp_sink: tuple[Mailbox, int]) -> dict[str, Any]:
+    """Settings of the test stack, by field name."""
+    data_dir: Path = tmp_path_factory.mktemp("data")
+    return {
+        "environment": "test",
+        "data_dir": data_dir,
+        "redis_url": redis_url,
+        "jwt_secret_key": TEST_JWT_SECRET,
+        "mail_server": "127.0.0.1",
+        "mail_port": smtp_sink[1],
+        "public_url": "http://127.0.0.1:8000",
+        "allowed_origins": "http://127.0.0.1:8000",
+    }
+
+
+@pytest.fixture(scope="session")
+def app(base_config: dict[str, Any]) -> Flask:
+    return create_app(base_config)
+
+
+_addresses = itertools.count(1)
+
+
+def fresh_client(app: Flask) -> FlaskClient:
+    """A client with an address of its own, so rate limits of one test never spill into another."""
+    n = next(_addresses)
+    client = app.test_client()
+    client.environ_base["REMOTE_ADDR"] = f"10.{n // 65536 % 256}.{n // 256 % 256}.{n % 256}"
+    return client
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return fresh_client(app)
+
+
+@pytest.fixture
+def redis_client(redis_url: str) -> redis.Redis:
+    return redis.Redis.from_url(redis_url)
+
+
+_emails = itertools.count(1)
+
+
+@pytest.fixture
+def email(request: pytest.FixtureRequest) -> str:
+    return f"user{next(_emails)}-{request.node.name[:20].replace('[', '-').replace(']', '')}@example.com".lower()

@@ -1,0 +1,61 @@
+"""The Kraftd Docs web API: `create_app()` builds it, one blueprint per resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask, request
+
+from common.blobs import open_blobs
+from common.config import Settings, get_settings
+from common.queue import redis_client
+from common.store import open_store
+from common.telemetry import configure_logging, init_sentry
+from web.deps import init_jwt
+from web.errors import register_error_handlers
+from web.extensions import limiter
+from web.mail import init_mail
+from web.security import init_security
+from web.services import Services
+
+
+def create_app(test_config: dict[str, Any] | None = None) -> Flask:
+    """Build the app from the environment's settings; `test_config` overrides settings by field name."""
+    settings = Settings(**test_config).check() if test_config else get_settings()
+    configure_logging(settings)
+    init_sentry(settings, component="web")
+
+    app = Flask(__name__, static_folder="static", static_url_path="/static")
+    app.config.update(
+        DEBUG=settings.debug,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,  # room for the multipart envelope
+        RATELIMIT_ENABLED=settings.rate_limit_enabled,
+        RATELIMIT_STORAGE_URI=settings.redis_url,
+        RATELIMIT_DEFAULT=settings.rate_limit_default,
+        RATELIMIT_HEADERS_ENABLED=True,
+        RATELIMIT_SWALLOW_ERRORS=True,
+        RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,
+        RATELIMIT_KEY_PREFIX="kraftd-limit",
+        RATELIMIT_DEFAULTS_EXEMPT_WHEN=lambda: not request.path.startswith("/api/"),
+    )
+    app.json.sort_keys = False  # type: ignore[attr-defined]
+    app.extensions["kraftd"] = Services(
+        settings=settings,
+        store=open_store(settings),
+        blobs=open_blobs(settings),
+        redis=redis_client(settings),
+    )
+
+    register_error_handlers(app)
+    init_security(app, settings)
+    init_jwt(app, settings)
+    init_mail(app, settings)
+    limiter.init_app(app)
+
+    from web import auth, health, openapi, pages
+
+    app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(openapi.bp)
+    app.register_blueprint(pages.bp)
+    return app

@@ -1,0 +1,340 @@
+"""Accounts: registration, e-mail verification, login with optional TOTP MFA, refresh, logout, deletion."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Blueprint, Response, jsonify, request
+from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
+from flask_limiter.util import get_remote_address
+from itsdangerous import URLSafeTimedSerializer
+from jwt import InvalidTokenError
+
+from common.blobs import owner_prefix
+from common.models import User
+from common.store import AlreadyExists, NotFound
+from common.telemetry import LOGIN_FAILURES
+from web import mfa
+from web.deps import current_email, current_user
+from web.errors import ApiError
+from web.extensions import limiter, login_account
+from web.mail import send_verification
+from web.passwords import WeakPassword, check_policy, hash_password, verify_password
+from web.recaptcha import recaptcha_passes
+from web.services import services
+from web.tokens import MFA_MAX_AGE, VERIFY_MAX_AGE, InvalidToken, make_token, read_token, revoke
+from web.validation import Body, normalise_email, parse_body
+
+log = logging.getLogger(__name__)
+bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+
+
+class RegisterBody(Body):
+    email: str
+    password: str
+    recaptcha_token: str | None = None
+
+
+class TokenBody(Body):
+    token: str
+
+
+class EmailBody(Body):
+    email: str
+
+
+class LoginBody(Body):
+    email: str
+    password: str
+
+
+class MfaVerifyBody(Body):
+    mfa_token: str
+    code: str
+
+
+class CodeBody(Body):
+    code: str
+
+
+class PasswordCodeBody(Body):
+    password: str
+    code: str
+
+
+class LogoutBody(Body):
+    refresh_token: str | None = None
+
+
+class PasswordBody(Body):
+    password: str
+
+
+def _failed(response: Response) -> bool:
+    return response.status_code == 401
+
+
+def _login_limit() -> str:
+    return services().settings.rate_limit_login
+
+
+def _mfa_account() -> str:
+    """Rate-limit key for MFA codes: the account the (signed) MFA token names."""
+    body = request.get_json(silent=True)
+    token = body.get("mfa_token") if isinstance(body, dict) else None
+    if isinstance(token, str):
+        _, payload = URLSafeTimedSerializer("", salt="kraftd-mfa").loads_unsafe(token)
+        if isinstance(payload, dict) and isinstance(payload.get("email"), str):
+            return f"mfa:{payload['email']}"
+    return f"ip:{get_remote_address()}"
+
+
+def _tokens(email: str) -> dict[str, Any]:
+    settings = services().settings
+    return {
+        "access_token": create_access_token(identity=email),
+        "refresh_token": create_refresh_token(identity=email),
+        "token_type": "Bearer",
+        "expires_in": settings.jwt_access_minutes * 60,
+    }
+
+
+def _check_password(user: User | None, password: str) -> None:
+    if not verify_password(user.password_hash if user else None, password):
+        LOGIN_FAILURES.labels("password").inc()
+        raise ApiError(401, "invalid_credentials", "The e-mail or password is wrong.")
+
+
+def _find_user(email: str) -> User | None:
+    try:
+        return services().store.get_user(email)
+    except NotFound:
+        return None
+
+
+def _send_verification(user: User) -> None:
+    settings = services().settings
+    token = make_token(settings.jwt_secret_key, "verify-email", {"email": user.email})
+    try:
+        send_verification(settings, user.email, token)
+    except Exception:  # the account exists; the user can ask for the e-mail again
+        log.exception("could not send the verification e-mail")
+
+
+@bp.post("/register")
+def register() -> tuple[Response, int]:
+    """Create an account and send the e-mail that verifies it."""
+    body = parse_body(RegisterBody)
+    svc = services()
+    if not recaptcha_passes(svc.settings, body.recaptcha_token, request.remote_addr):
+        raise ApiError(400, "recaptcha_failed", "The reCAPTCHA check failed. Reload the page and try again.")
+    email = normalise_email(body.email)
+    try:
+        check_policy(body.password, email)
+    except WeakPassword as exc:
+        raise ApiError(400, "weak_password", str(exc)) from exc
+    user = User(email=email, password_hash=hash_password(body.password))
+    try:
+        svc.store.create_user(user)
+    except AlreadyExists as exc:
+        raise ApiError(409, "email_taken", "An account with this e-mail already exists.") from exc
+    _send_verification(user)
+    return jsonify(user=user.public()), 201
+
+
+@bp.post("/verify-email")
+def verify_email() -> Response:
+    """Confirm the e-mail address with the token from the verification e-mail (once)."""
+    body = parse_body(TokenBody)
+    svc = services()
+    invalid = ApiError(400, "invalid_token", "This verification link is invalid, used or expired.")
+    try:
+        email = read_token(svc.settings.jwt_secret_key, "verify-email", body.token, VERIFY_MAX_AGE)["email"]
+        user = svc.store.get_user(str(email))
+    except (InvalidToken, KeyError, NotFound) as exc:
+        raise invalid from exc
+    if user.email_verified:
+        raise invalid
+    user.email_verified = True
+    svc.store.update_user(user)
+    return jsonify(user=user.public())
+
+
+@bp.post("/resend-verification")
+def resend_verification() -> tuple[Response, int]:
+    """Send the verification e-mail again; answers the same whether or not the account exists."""
+    body = parse_body(EmailBody)
+    try:
+        email = normalise_email(body.email)
+    except ApiError:
+        email = ""
+    user = _find_user(email) if email else None
+    if user and not user.email_verified:
+        _send_verification(user)
+    return jsonify(status="accepted"), 202
+
+
+@bp.post("/login")
+@limiter.limit(_login_limit, key_func=get_remote_address, deduct_when=_failed, scope="login-ip")
+@limiter.limit(_login_limit, key_func=login_account, deduct_when=_failed, scope="login-account")
+def login() -> Response:
+    """Exchange e-mail and password for tokens, or for an MFA challenge."""
+    body = parse_body(LoginBody)
+    try:
+        email = normalise_email(body.email)
+    except ApiError:
+        email = ""
+    user = _find_user(email) if email else None
+    _check_password(user, body.password)
+    assert user is not None
+    if not user.email_verified:
+        raise ApiError(403, "email_not_verified", "Confirm your e-mail address first; check your inbox.")
+    if user.mfa_enabled:
+        token = make_token(services().settings.jwt_secret_key, "mfa", {"email": user.email})
+        return jsonify(mfa_required=True, mfa_token=token)
+    return jsonify(_tokens(user.email))
+
+
+@bp.post("/mfa/verify")
+@limiter.limit(_login_limit, key_func=get_remote_address, deduct_when=_failed, scope="mfa-ip")
+@limiter.limit(_login_limit, key_func=_mfa_account, deduct_when=_failed, scope="mfa-account")
+def mfa_verify() -> Response:
+    """Finish an MFA login with a TOTP code or a recovery code."""
+    body = parse_body(MfaVerifyBody)
+    svc = services()
+    try:
+        email = str(read_token(svc.settings.jwt_secret_key, "mfa", body.mfa_token, MFA_MAX_AGE)["email"])
+        user = svc.store.get_user(email)
+    except (InvalidToken, KeyError, NotFound) as exc:
+        LOGIN_FAILURES.labels("mfa_token").inc()
+        raise ApiError(401, "invalid_token", "The sign-in step expired. Sign in again.") from exc
+    if not user.mfa_enabled or not _accept_code(user, body.code):
+        LOGIN_FAILURES.labels("mfa_code").inc()
+        raise ApiError(401, "invalid_code", "That code is not valid.")
+    svc.store.update_user(user)
+    return jsonify(_tokens(user.email))
+
+
+def _accept_code(user: User, code: str) -> bool:
+    """True for a fresh TOTP code or an unused recovery code; records the use on `user` (not saved)."""
+    keys = mfa.MfaKeys(services().settings.jwt_secret_key)
+    if user.mfa_secret:
+        step = mfa.matching_step(keys.decrypt(user.mfa_secret), code)
+        if step is not None and step > user.mfa_last_step:
+            user.mfa_last_step = step
+            return True
+    hashed = keys.hash_code(code)
+    if hashed in user.recovery_codes:
+        user.recovery_codes.remove(hashed)
+        return True
+    return False
+
+
+@bp.post("/mfa/setup")
+@jwt_required()
+def mfa_setup() -> Response:
+    """Start MFA setup: a new TOTP secret to scan; it takes effect on `/mfa/enable`."""
+    user = current_user()
+    if user.mfa_enabled:
+        raise ApiError(409, "mfa_already_enabled", "MFA is already on. Turn it off first to set it up again.")
+    secret = mfa.new_secret()
+    user.mfa_secret = mfa.MfaKeys(services().settings.jwt_secret_key).encrypt(secret)
+    services().store.update_user(user)
+    return jsonify(secret=secret, otpauth_uri=mfa.otpauth_uri(secret, user.email))
+
+
+@bp.post("/mfa/enable")
+@jwt_required()
+def mfa_enable() -> Response:
+    """Turn MFA on with a code from the authenticator app; answers the recovery codes, shown once."""
+    body = parse_body(CodeBody)
+    user = current_user()
+    if user.mfa_enabled:
+        raise ApiError(409, "mfa_already_enabled", "MFA is already on.")
+    if not user.mfa_secret:
+        raise ApiError(409, "mfa_not_set_up", "Start with /auth/mfa/setup.")
+    if not _accept_code(user, body.code):
+        raise ApiError(401, "invalid_code", "That code is not valid.")
+    keys = mfa.MfaKeys(services().settings.jwt_secret_key)
+    codes = mfa.new_recovery_codes()
+    user.recovery_codes = [keys.hash_code(c) for c in codes]
+    user.mfa_enabled = True
+    services().store.update_user(user)
+    return jsonify(recovery_codes=codes)
+
+
+@bp.post("/mfa/disable")
+@jwt_required()
+def mfa_disable() -> Response:
+    """Turn MFA off; needs the password and a current code."""
+    body = parse_body(PasswordCodeBody)
+    user = current_user()
+    _check_password(user, body.password)
+    if not user.mfa_enabled:
+        raise ApiError(409, "mfa_not_enabled", "MFA is not on.")
+    if not _accept_code(user, body.code):
+        raise ApiError(401, "invalid_code", "That code is not valid.")
+    user.mfa_enabled = False
+    user.mfa_secret = None
+    user.recovery_codes = []
+    services().store.update_user(user)
+    return jsonify(mfa_enabled=False)
+
+
+@bp.post("/refresh")
+@jwt_required(refresh=True)
+def refresh() -> Response:
+    """A new access token for a valid refresh token."""
+    email = current_email()
+    if _find_user(email) is None:
+        raise ApiError(401, "unauthorized", "This account no longer exists.")
+    return jsonify(access_token=create_access_token(identity=email),
+                   expires_in=services().settings.jwt_access_minutes * 60)  # fmt: skip
+
+
+@bp.post("/logout")
+@jwt_required()
+def logout() -> tuple[str, int]:
+    """Revoke the access token and, when given, the refresh token."""
+    body = parse_body(LogoutBody)
+    svc = services()
+    claims = get_jwt()
+    if body.refresh_token:
+        try:
+            refresh_claims = decode_token(body.refresh_token, allow_expired=True)
+        except InvalidTokenError as exc:
+            raise ApiError(400, "invalid_token", "The refresh token given is not valid.") from exc
+        if refresh_claims.get("sub") != claims["sub"] or refresh_claims.get("type") != "refresh":
+            raise ApiError(400, "invalid_token", "The refresh token given is not yours or not a refresh token.")
+        revoke(svc.redis, refresh_claims["jti"], refresh_claims["exp"])
+    revoke(svc.redis, claims["jti"], claims["exp"])
+    return "", 204
+
+
+@bp.get("/me")
+@jwt_required()
+def me() -> Response:
+    """The signed-in account."""
+    return jsonify(current_user().public())
+
+
+@bp.delete("/me")
+@jwt_required()
+def delete_me() -> tuple[str, int]:
+    """Delete the account and everything it owns: documents, files, jobs."""
+    body = parse_body(PasswordBody)
+    user = current_user()
+    _check_password(user, body.password)
+    svc = services()
+    for job in svc.store.list_jobs(user.email):
+        svc.store.delete_job(user.email, job.id)
+    while page := svc.store.list_documents(user.email, limit=100).items:
+        for doc in page:
+            svc.store.delete_document(user.email, doc.id)
+    svc.blobs.delete_prefix(owner_prefix(user.email))
+    svc.store.delete_user(user.email)
+    claims = get_jwt()
+    revoke(svc.redis, claims["jti"], claims["exp"])
+    return "", 204
+

@@ -1,0 +1,104 @@
+"""The OpenAPI 3 description of the API, built from one table of operations and the request models."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from functools import cache
+from typing import Any
+
+from flask import Blueprint, Response, jsonify
+from pydantic import BaseModel
+
+from web import auth
+
+bp = Blueprint("openapi", __name__)
+
+
+@dataclass(frozen=True)
+class Op:
+    method: str
+    path: str
+    summary: str
+    tag: str
+    auth: bool = True
+    body: type[BaseModel] | None = None
+    ok: int = 200
+    errors: tuple[int, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+OPERATIONS: tuple[Op, ...] = (
+    Op("get", "/healthz", "Liveness", "health", auth=False),
+    Op("get", "/readyz", "Readiness of Redis, the store and the blobs", "health", auth=False, errors=(503,)),
+    Op("get", "/metrics", "Prometheus metrics", "health", auth=False),
+    Op("get", "/api/v1/openapi.json", "This document", "health", auth=False),
+    Op("post", "/api/v1/auth/register", "Create an account", "auth", False, auth.RegisterBody, 201, (400, 409)),
+    Op("post", "/api/v1/auth/verify-email", "Verify the e-mail address", "auth", False, auth.TokenBody, 200, (400,)),
+    Op("post", "/api/v1/auth/resend-verification", "Send the verification e-mail again", "auth", False,
+       auth.EmailBody, 202),
+    Op("post", "/api/v1/auth/login", "Sign in", "auth", False, auth.LoginBody, 200, (401, 403, 429)),
+    Op("post", "/api/v1/auth/mfa/verify", "Finish an MFA sign-in", "auth", False, auth.MfaVerifyBody, 200,
+       (401, 429)),
+    Op("post", "/api/v1/auth/mfa/setup", "Start MFA setup", "auth", errors=(401, 409)),
+    Op("post", "/api/v1/auth/mfa/enable", "Turn MFA on", "auth", body=auth.CodeBody, errors=(401, 409)),
+    Op("post", "/api/v1/auth/mfa/disable", "Turn MFA off", "auth", body=auth.PasswordCodeBody, errors=(401, 409)),
+    Op("post", "/api/v1/auth/refresh", "New access token from a refresh token", "auth", errors=(401,)),
+    Op("post", "/api/v1/auth/logout", "Revoke tokens", "auth", body=auth.LogoutBody, ok=204, errors=(400, 401)),
+    Op("get", "/api/v1/auth/me", "The signed-in account", "auth", errors=(401,)),
+    Op("delete", "/api/v1/auth/me", "Delete the account and all it owns", "auth", body=auth.PasswordBody, ok=204,
+       errors=(401,)),
+    Op("get", "/", "The browser app", "pages", auth=False),
+    Op("get", "/verify-email", "The e-mail verification link (browser app)", "pages", auth=False),
+)  # fmt: skip
+
+_ERROR = {
+    "type": "object",
+    "required": ["error"],
+    "properties": {
+        "error": {
+            "type": "object",
+            "required": ["code", "message"],
+            "properties": {"code": {"type": "string"}, "message": {"type": "string"}},
+        }
+    },
+}
+
+
+def _operation(op: Op) -> dict[str, Any]:
+    responses: dict[str, Any] = {str(op.ok): {"description": "OK"}}
+    for status in sorted({*op.errors, 400, 429, 500} if op.path.startswith("/api/") else op.errors):
+        responses[str(status)] = {
+            "description": "Error",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+        }
+    body: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses, **op.extra}
+    if op.auth:
+        body["security"] = [{"bearer": []}]
+    if op.body is not None:
+        body["requestBody"] = {
+            "required": True,
+            "content": {"application/json": {"schema": op.body.model_json_schema()}},
+        }
+    return body
+
+
+@cache
+def document() -> dict[str, Any]:
+    paths: dict[str, dict[str, Any]] = {}
+    for op in OPERATIONS:
+        paths.setdefault(op.path, {})[op.method] = _operation(op)
+    return {
+        "openapi": "3.1.0",
+        "info": {"title": "Kraftd Docs API", "version": "1.0.0"},
+        "paths": paths,
+        "components": {
+            "schemas": {"Error": _ERROR},
+            "securitySchemes": {"bearer": {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
+        },
+    }
+
+
+@bp.get("/api/v1/openapi.json")
+def openapi_json() -> Response:
+    """The OpenAPI 3 document of the whole API."""
+    return jsonify(document())

@@ -1,0 +1,87 @@
+"""Edge guards: security headers, CORS, proxy headers, request ids and per-request metrics and logs."""
+
+from __future__ import annotations
+
+import logging
+import time
+import uuid
+
+from flask import Flask, Response, g, request
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+from common.config import Settings
+from common.telemetry import HTTP_LATENCY, HTTP_REQUESTS, request_id_var, user_var
+from web.extensions import cors
+
+log = logging.getLogger("kraftd.http")
+
+_API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+_RECAPTCHA_HOSTS = "https://www.google.com https://www.gstatic.com https://www.recaptcha.net"
+
+
+def html_csp(settings: Settings) -> str:
+    script = "'self'"
+    frame = "'none'"
+    connect = "'self'"
+    if settings.recaptcha_site_key:
+        script = f"'self' {_RECAPTCHA_HOSTS}"
+        frame = _RECAPTCHA_HOSTS
+        connect = f"'self' {_RECAPTCHA_HOSTS}"
+    return (
+        f"default-src 'self'; script-src {script}; style-src 'self'; img-src 'self' data:; "
+        f"connect-src {connect}; frame-src {frame}; object-src 'none'; base-uri 'none'; "
+        "form-action 'self'; frame-ancestors 'none'"
+    )
+
+
+def init_security(app: Flask, settings: Settings) -> None:
+    # One proxy in front (the Azure Container Apps ingress): trust its X-Forwarded-For/-Proto/-Host.
+    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    cors.init_app(
+        app,
+        resources={r"/api/*": {"origins": settings.origins}},
+        supports_credentials=True,
+        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
+        max_age=600,
+    )
+    page_csp = html_csp(settings)
+
+    @app.before_request
+    def _start() -> None:
+        g.started = time.perf_counter()
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        request_id_var.set(g.request_id)
+        user_var.set(None)
+
+    @app.after_request
+    def _headers(response: Response) -> Response:
+        headers = response.headers
+        headers["X-Content-Type-Options"] = "nosniff"
+        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["X-Frame-Options"] = "DENY"
+        headers["X-Request-ID"] = g.get("request_id", "")
+        is_html = response.mimetype == "text/html"
+        headers["Content-Security-Policy"] = page_csp if is_html else _API_CSP
+        if settings.environment == "production":
+            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if request.path.startswith("/api/") and "Cache-Control" not in headers:
+            headers["Cache-Control"] = "no-store"
+        _observe(response)
+        return response
+
+
+def _observe(response: Response) -> None:
+    route = request.url_rule.rule if request.url_rule else "unmatched"
+    elapsed = time.perf_counter() - g.get("started", time.perf_counter())
+    HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+    HTTP_LATENCY.labels(route, request.method).observe(elapsed)
+    if route not in ("/metrics", "/healthz"):
+        log.info(
+            "%s %s %s",
+            request.method,
+            route,
+            response.status_code,
+            extra={"route": route, "method": request.method, "status": response.status_code,
+                   "duration_ms": round(elapsed * 1000, 1)},
+        )  # fmt: skip

@@ -1,0 +1,25 @@
+"""What the views need from outside Flask, made once in `create_app` and reached through `services()`."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import redis
+from flask import current_app
+
+from common.blobs import BlobStore
+from common.config import Settings
+from common.store import Store
+
+
+@dataclass
+class Services:
+    settings: Settings
+    store: Store
+    blobs: BlobStore
+    redis: redis.Redis
+
+
+def services() -> Services:
+    found: Services = current_app.extensions["kraftd"]
+    return found

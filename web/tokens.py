@@ -1,0 +1,45 @@
+"""Short-lived signed tokens (e-mail verification, MFA login) and the JWT blocklist in Redis."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import redis
+from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
+
+VERIFY_MAX_AGE = 24 * 3600
+MFA_MAX_AGE = 5 * 60
+_REVOKED = "kraftd:revoked:"
+
+
+class InvalidToken(ValueError):
+    pass
+
+
+def _serializer(secret: str, purpose: str) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt=f"kraftd-{purpose}")
+
+
+def make_token(secret: str, purpose: str, payload: dict[str, Any]) -> str:
+    return str(_serializer(secret, purpose).dumps(payload))
+
+
+def read_token(secret: str, purpose: str, token: str, max_age: int) -> dict[str, Any]:
+    try:
+        data = _serializer(secret, purpose).loads(token, max_age=max_age)
+    except (SignatureExpired, BadSignature) as exc:
+        raise InvalidToken(str(exc)) from exc
+    if not isinstance(data, dict):
+        raise InvalidToken("malformed token")
+    return data
+
+
+def revoke(client: redis.Redis, jti: str, expires_at: int) -> None:
+    """Block a JWT until it would have expired anyway."""
+    ttl = max(1, int(expires_at - time.time()))
+    client.set(_REVOKED + jti, "1", ex=ttl)
+
+
+def is_revoked(client: redis.Redis, jti: str) -> bool:
+    return bool(client.exists(_REVOKED + jti))

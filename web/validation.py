@@ -1,0 +1,42 @@
+"""Turning request bodies into typed objects at the edge."""
+
+from __future__ import annotations
+
+from typing import TypeVar
+
+from email_validator import EmailNotValidError, validate_email
+from flask import request
+from pydantic import BaseModel, ConfigDict
+
+from web.errors import ApiError
+
+M = TypeVar("M", bound=BaseModel)
+
+
+class Body(BaseModel):
+    """A JSON request body: strict types, unknown fields ignored."""
+
+    model_config = ConfigDict(strict=True, extra="ignore", str_max_length=10_000)
+
+
+def parse_body(model: type[M]) -> M:
+    """The request's JSON body as `model`; 400 `invalid_json` or `invalid_request` otherwise."""
+    raw = request.get_data(cache=True)
+    if not raw.strip():
+        data: object = {}
+    else:
+        data = request.get_json(silent=True)
+        if data is None:
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+    if not isinstance(data, dict):
+        raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
+    return model.model_validate(data)
+
+
+def normalise_email(value: str) -> str:
+    """The canonical form of an e-mail address (the user's id); 400 `invalid_email` when it is not one."""
+    try:
+        checked = validate_email(value.strip(), check_deliverability=False)
+    except EmailNotValidError as exc:
+        raise ApiError(400, "invalid_email", f"That is not a valid e-mail address: {exc}") from exc
+    return checked.normalized.lower()
