@@ -39,7 +39,10 @@ event_serializer = "json"
 # our own attempt counter on the job (JOB_MAX_ATTEMPTS) stops a poison message from looping forever.
 task_acks_late = True
 task_reject_on_worker_lost = True
-task_acks_on_failure_or_timeout = True
+# A task that raised or hit its hard time limit is acknowledged: its failure is recorded on the job,
+# and a redelivery would only fail again.
+task_acks_on_failure = True
+task_acks_on_timeout = True
 # One message at a time per process: long tasks must not sit reserved behind another long task.
 worker_prefetch_multiplier = 1
 
@@ -50,10 +53,10 @@ task_routes = {
     "kraftd.analyze": {"queue": "analyze"},
     "kraftd.export": {"queue": "export"},
     "kraftd.watchdog": {"queue": "extract"},
-    "kraftd.expire_exports": {"queue": "export"},
 }
 task_annotations = {
-    f"kraftd.{name}": {"soft_time_limit": soft, "time_limit": hard} for name, (soft, hard) in TIME_LIMITS.items()
+    f"kraftd.{name}": {"soft_time_limit": soft, "time_limit": hard}
+    for name, (soft, hard) in TIME_LIMITS.items()
 }
 
 # Against slow memory growth in parsers and SDKs: recycle pool children.
@@ -69,7 +72,11 @@ task_send_sent_event = True
 
 # The visibility timeout must outlast the longest hard limit or Redis redelivers a task still running.
 # Celery reads it from the transport options of the broker, the result backend and the Redis client.
-_transport = {"visibility_timeout": LONGEST_HARD_LIMIT + 300, "socket_timeout": 10, "socket_connect_timeout": 5}
+_transport = {
+    "visibility_timeout": LONGEST_HARD_LIMIT + 300,
+    "socket_timeout": 10,
+    "socket_connect_timeout": 5,
+}
 broker_transport_options = _transport
 result_backend_transport_options = _transport
 broker_connection_retry_on_startup = True
@@ -77,7 +84,6 @@ broker_connection_max_retries = None
 
 beat_schedule = {
     "watchdog": {"task": "kraftd.watchdog", "schedule": float(_settings.watchdog_interval_seconds)},
-    "expire-exports": {"task": "kraftd.expire_exports", "schedule": 3600.0},
 }
 beat_schedule_filename = str(_settings.data_dir / "celerybeat-schedule")
 

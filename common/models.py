@@ -40,7 +40,9 @@ FINISHED = frozenset({JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED}
 _TRANSITIONS: dict[JobStatus, frozenset[JobStatus]] = {
     JobStatus.QUEUED: frozenset({JobStatus.RUNNING, JobStatus.CANCELED, JobStatus.FAILED}),
     # running -> queued is the watchdog (or a redelivery) putting an abandoned job back in line.
-    JobStatus.RUNNING: frozenset({JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED}),
+    JobStatus.RUNNING: frozenset(
+        {JobStatus.QUEUED, JobStatus.SUCCEEDED, JobStatus.FAILED, JobStatus.CANCELED}
+    ),
     # failed -> queued is `jobs retry-failed` giving a transient failure another go.
     JobStatus.FAILED: frozenset({JobStatus.QUEUED}),
     JobStatus.SUCCEEDED: frozenset(),
@@ -161,6 +163,9 @@ class Job:
     worker: str | None = None
     heartbeat_at: datetime | None = None
     enqueued_at: datetime | None = None
+    # The id of the one Celery message allowed to work on this job: a redelivery carries the same id,
+    # a stale duplicate (re-enqueued by the watchdog meanwhile) does not, and is ignored.
+    task_id: str | None = None
     include_original: bool = False
     result_blob: str | None = None
     result_bytes: int | None = None
@@ -178,6 +183,13 @@ class Job:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+    def next_step(self) -> Step | None:
+        """The first step not yet done, or None when all are."""
+        for step in self.steps:
+            if step.status not in (StepStatus.SUCCEEDED, StepStatus.SKIPPED):
+                return step
+        return None
 
     def move_to(self, target: JobStatus) -> None:
         check_transition(self.status, target)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import redis
 from celery import Celery
 
@@ -18,17 +20,29 @@ celery_app = Celery("kraftd")
 celery_app.config_from_object(celeryconfig)
 
 
+def bind(settings: Settings) -> None:
+    """Point the shared Celery app at these settings' broker (the web app's settings may not be the env's)."""
+    if celery_app.conf.broker_url != settings.redis_url:
+        celery_app.conf.broker_url = settings.redis_url
+
+
 class QueueUnavailable(Exception):
     """The broker could not take the message."""
 
 
-def enqueue(queue: str, owner_email: str, job_id: str) -> None:
-    """Send the stage task of `queue` for the job; the job record must already be written."""
+STEP_QUEUE = {"extract": EXTRACT, "analyze": ANALYZE, "export": EXPORT}
+
+
+def enqueue(step: str, owner_email: str, job_id: str, task_id: str) -> None:
+    """Send the task of `step` for the job; the job record, naming `task_id`, must already be written."""
+    queue = STEP_QUEUE[step]
     try:
         celery_app.send_task(
             TASK_FOR_QUEUE[queue],
             args=[owner_email, job_id],
             queue=queue,
+            task_id=task_id,
+            headers={"kraftd_sent_at": time.time()},
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5},
         )
@@ -48,3 +62,8 @@ def queue_depth(client: redis.Redis, queue: str) -> int:
     for key in client.scan_iter(match=f"{queue}\x06\x16*"):
         total += int(client.llen(key))
     return total
+
+
+def drained_queues(client: redis.Redis) -> set[str]:
+    """The queues an operator has put under drain (`flask queues drain`)."""
+    return {m.decode() if isinstance(m, bytes) else str(m) for m in client.smembers(DRAIN_KEY)}

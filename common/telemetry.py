@@ -133,7 +133,10 @@ STEP_DURATION = Histogram(
     buckets=(0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300),
 )
 QUEUE_WAIT = Histogram(
-    "kraftd_queue_wait_seconds", "Time a task waited in its queue", ["queue"], buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120)
+    "kraftd_queue_wait_seconds",
+    "Time a task waited in its queue",
+    ["queue"],
+    buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120),
 )
 TASK_RETRIES = Counter("kraftd_task_retries_total", "Task retries after transient errors", ["step", "reason"])
 LLM_TOKENS = Counter("kraftd_llm_tokens_total", "LLM tokens used", ["direction", "model"])

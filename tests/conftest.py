@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pytest_redis import factories
 
+from tests.processes import Workers, stack_env
 from web import create_app
 
 TEST_JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
@@ -54,14 +55,16 @@ class Mailbox:
         payload = message.get_payload(decode=True)
         if isinstance(payload, bytes):
             return payload.decode(message.get_content_charset() or "utf-8")
-        return "".join(Mailbox.text(part) for part in message.walk() if not part.is_multipart() and part is not message)
+        return "".join(
+            Mailbox.text(part) for part in message.walk() if not part.is_multipart() and part is not message
+        )
 
 
 class _SinkHandler:
     def __init__(self, mailbox: Mailbox) -> None:
         self.mailbox = mailbox
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802 - aiosmtpd's name
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         with self.mailbox.lock:
             self.mailbox.messages.append(message_from_bytes(envelope.content))
         return "250 OK"
@@ -85,7 +88,9 @@ def mailbox(smtp_sink: tuple[Mailbox, int]) -> Mailbox:
 
 
 @pytest.fixture(scope="session")
-def base_config(tmp_path_factory: pytest.TempPathFactory, redis_url: str, smtp_sink: tuple[Mailbox, int]) -> dict[str, Any]:
+def base_config(
+    tmp_path_factory: pytest.TempPathFactory, redis_url: str, smtp_sink: tuple[Mailbox, int]
+) -> dict[str, Any]:
     """Settings of the test stack, by field name."""
     data_dir: Path = tmp_path_factory.mktemp("data")
     return {
@@ -131,4 +136,44 @@ _emails = itertools.count(1)
 
 @pytest.fixture
 def email(request: pytest.FixtureRequest) -> str:
-    return f"user{next(_emails)}-{request.node.name[:20].replace('[', '-').replace(']', '')}@example.com".lower()
+    return (
+        f"user{next(_emails)}-{request.node.name[:20].replace('[', '-').replace(']', '')}@example.com".lower()
+    )
+
+
+WORKER_SETTINGS = {
+    "heartbeat_timeout_seconds": 3,
+    "queued_timeout_seconds": 4,
+    "watchdog_interval_seconds": 1,
+    "job_max_attempts": 3,
+}
+
+
+@pytest.fixture(scope="session")
+def stack_config(base_config: dict[str, Any]) -> dict[str, Any]:
+    """Settings shared by the web app under test and the worker processes."""
+    return {**base_config, **WORKER_SETTINGS}
+
+
+@pytest.fixture(scope="session")
+def workers(stack_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[Workers]:
+    """One real Celery worker per queue and Celery beat (the watchdog), for the whole session."""
+    pool = Workers(stack_env(stack_config), tmp_path_factory.mktemp("worker-logs"))
+    try:
+        for queue in ("extract", "analyze", "export"):
+            pool.start(queue)
+        pool.start_beat()
+        yield pool
+    finally:
+        pool.stop_all()
+
+
+@pytest.fixture(scope="session")
+def stack_app(stack_config: dict[str, Any]) -> Flask:
+    return create_app(stack_config)
+
+
+@pytest.fixture
+def stack_client(stack_app: Flask, workers: Workers) -> FlaskClient:
+    """A client of the web app whose jobs are run by the real workers."""
+    return fresh_client(stack_app)

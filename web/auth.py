@@ -23,7 +23,7 @@ from web.mail import send_verification
 from web.passwords import WeakPassword, check_policy, hash_password, verify_password
 from web.recaptcha import recaptcha_passes
 from web.services import services
-from web.tokens import MFA_MAX_AGE, VERIFY_MAX_AGE, InvalidToken, make_token, read_token, revoke
+from web.tokens import MFA_MAX_AGE, VERIFY_MAX_AGE, InvalidToken, make_token, read_token, revoke, revoke_all
 from web.validation import Body, normalise_email, parse_body
 
 log = logging.getLogger(__name__)
@@ -306,7 +306,9 @@ def logout() -> tuple[str, int]:
         except InvalidTokenError as exc:
             raise ApiError(400, "invalid_token", "The refresh token given is not valid.") from exc
         if refresh_claims.get("sub") != claims["sub"] or refresh_claims.get("type") != "refresh":
-            raise ApiError(400, "invalid_token", "The refresh token given is not yours or not a refresh token.")
+            raise ApiError(
+                400, "invalid_token", "The refresh token given is not yours or not a refresh token."
+            )
         revoke(svc.redis, refresh_claims["jti"], refresh_claims["exp"])
     revoke(svc.redis, claims["jti"], claims["exp"])
     return "", 204
@@ -334,7 +336,6 @@ def delete_me() -> tuple[str, int]:
             svc.store.delete_document(user.email, doc.id)
     svc.blobs.delete_prefix(owner_prefix(user.email))
     svc.store.delete_user(user.email)
-    claims = get_jwt()
-    revoke(svc.redis, claims["jti"], claims["exp"])
+    # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
+    revoke_all(svc.redis, user.email, svc.settings.jwt_refresh_days * 24 * 3600)
     return "", 204
-

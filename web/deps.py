@@ -31,7 +31,7 @@ def init_jwt(app: Flask, settings: Settings) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(services().redis, payload["jti"])
+        return is_revoked(services().redis, payload["jti"], str(payload["sub"]), int(payload.get("iat", 0)))
 
     @jwt.revoked_token_loader
     def _on_revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:

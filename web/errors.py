@@ -113,7 +113,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Conflict)
     def _conflict(exc: Conflict) -> Response:
-        return error_response(409, "conflict", "This changed while you were working on it. Reload and try again.")
+        return error_response(
+            409, "conflict", "This changed while you were working on it. Reload and try again."
+        )
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:

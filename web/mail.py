@@ -34,7 +34,9 @@ def init_mail(app: Flask, settings: Settings) -> None:
 
 def send_mail(settings: Settings, to: str, subject: str, body: str) -> None:
     if not settings.mail_server:
-        mailbox.info("--- e-mail (MAIL_SERVER is not set) to %s: %s ---\n%s--- end of e-mail ---", to, subject, body)
+        mailbox.info(
+            "--- e-mail (MAIL_SERVER is not set) to %s: %s ---\n%s--- end of e-mail ---", to, subject, body
+        )
         return
     mail.send(Message(subject=subject, recipients=[to], body=body))
 

@@ -12,15 +12,63 @@ MAX_LENGTH = 256  # bounds the hashing cost of a hostile request
 
 # Common passwords long enough to pass the length rule; compared case-insensitively.
 _COMMON = frozenset(
-    """
-    1234567890 0123456789 12345678910 1234567890a a1234567890 123456789a 123456789q 1q2w3e4r5t 1q2w3e4r5t6y
-    1qaz2wsx3edc qwertyuiop qwertyuiop1 qwerty1234 qwerty12345 qwerty123456 asdfghjkl1 asdfghjkl;
-    zxcvbnm123 password12 password123 password1234 password12345 passw0rd123 p@ssw0rd123 p@ssword123
-    iloveyou12 iloveyou123 welcome123 welcome1234 admin12345 administrator letmein123 changeme123
-    football123 baseball123 superman123 princess123 sunshine123 monkey12345 dragon12345 trustno1234
-    abcdefghij abcdefghijk abc1234567 abcd123456 aaaaaaaaaa 1111111111 0000000000 9876543210
-    password!! password!!! qazwsxedcrfv zaq12wsxcde3 1qazxsw23edc passwordpassword
-    """.split()
+    [
+        "1234567890",
+        "0123456789",
+        "12345678910",
+        "1234567890a",
+        "a1234567890",
+        "123456789a",
+        "123456789q",
+        "1q2w3e4r5t",
+        "1q2w3e4r5t6y",
+        "1qaz2wsx3edc",
+        "qwertyuiop",
+        "qwertyuiop1",
+        "qwerty1234",
+        "qwerty12345",
+        "qwerty123456",
+        "asdfghjkl1",
+        "asdfghjkl;",
+        "zxcvbnm123",
+        "password12",
+        "password123",
+        "password1234",
+        "password12345",
+        "passw0rd123",
+        "p@ssw0rd123",
+        "p@ssword123",
+        "iloveyou12",
+        "iloveyou123",
+        "welcome123",
+        "welcome1234",
+        "admin12345",
+        "administrator",
+        "letmein123",
+        "changeme123",
+        "football123",
+        "baseball123",
+        "superman123",
+        "princess123",
+        "sunshine123",
+        "monkey12345",
+        "dragon12345",
+        "trustno1234",
+        "abcdefghij",
+        "abcdefghijk",
+        "abc1234567",
+        "abcd123456",
+        "aaaaaaaaaa",
+        "1111111111",
+        "0000000000",
+        "9876543210",
+        "password!!",
+        "password!!!",
+        "qazwsxedcrfv",
+        "zaq12wsxcde3",
+        "1qazxsw23edc",
+        "passwordpassword",
+    ]
 )
 
 

@@ -28,5 +28,12 @@ def recaptcha_passes(settings: Settings, token: str | None, remote_ip: str | Non
     except (requests.RequestException, ValueError) as exc:
         log.warning("reCAPTCHA verification failed to complete: %s", type(exc).__name__)
         return False
+    if not isinstance(verdict, dict):
+        log.warning("reCAPTCHA verification answered something other than a JSON object")
+        return False
     score = verdict.get("score", 0.0)
-    return bool(verdict.get("success")) and isinstance(score, int | float) and score >= settings.recaptcha_min_score
+    return (
+        verdict.get("success") is True
+        and isinstance(score, int | float)
+        and score >= settings.recaptcha_min_score
+    )

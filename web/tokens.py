@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from typing import Any
 
@@ -11,6 +12,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 VERIFY_MAX_AGE = 24 * 3600
 MFA_MAX_AGE = 5 * 60
 _REVOKED = "kraftd:revoked:"
+_REVOKED_BEFORE = "kraftd:revoked-before:"
 
 
 class InvalidToken(ValueError):
@@ -41,5 +43,15 @@ def revoke(client: redis.Redis, jti: str, expires_at: int) -> None:
     client.set(_REVOKED + jti, "1", ex=ttl)
 
 
-def is_revoked(client: redis.Redis, jti: str) -> bool:
-    return bool(client.exists(_REVOKED + jti))
+def revoke_all(client: redis.Redis, subject: str, longest_lifetime: int) -> None:
+    """Block every JWT of `subject` issued until now (the account is gone) until the longest-lived would expire."""
+    client.set(_REVOKED_BEFORE + _subject_key(subject), str(int(time.time())), ex=max(1, longest_lifetime))
+
+
+def is_revoked(client: redis.Redis, jti: str, subject: str = "", issued_at: int = 0) -> bool:
+    revoked, cutoff = client.mget(_REVOKED + jti, _REVOKED_BEFORE + _subject_key(subject))
+    return revoked is not None or (cutoff is not None and issued_at <= int(cutoff))
+
+
+def _subject_key(subject: str) -> str:
+    return hashlib.sha256(subject.encode()).hexdigest()

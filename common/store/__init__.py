@@ -6,10 +6,10 @@ Every method that reads or writes tenant data takes `owner_email`. The few metho
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 from common.config import Settings
 from common.models import Document, Job, JobKind, JobStatus, User
@@ -72,7 +72,32 @@ class Store(Protocol):
     ) -> list[Job]: ...
 
     # operations that span tenants
-    def ops_jobs_in_status(self, status: JobStatus, updated_before: datetime | None = None) -> Iterator[Job]: ...
+    def ops_jobs_in_status(
+        self, status: JobStatus, updated_before: datetime | None = None
+    ) -> Iterator[Job]: ...
+
+
+R = TypeVar("R")
+MAX_CONFLICT_RETRIES = 8
+
+
+class Unchanged(Exception):
+    """Raised by a change passed to `modify` to leave the record as it is."""
+
+
+def modify(load: Callable[[], R], save: Callable[[R], R], change: Callable[[R], None]) -> R:
+    """Apply `change` to the freshest copy of a record and save it conditionally, again on conflict."""
+    for _ in range(MAX_CONFLICT_RETRIES):
+        record = load()
+        try:
+            change(record)
+        except Unchanged:
+            return record
+        try:
+            return save(record)
+        except Conflict:
+            continue
+    raise Conflict("the record kept changing under us")
 
 
 def open_store(settings: Settings) -> Store:

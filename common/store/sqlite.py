@@ -244,7 +244,7 @@ class SqliteStore:
         params: list[Any] = [owner_email]
         for column, value in (("status", status), ("kind", kind), ("document_id", document_id)):
             if value is not None:
-                sql += f" AND {column} = ?"  # noqa: S608 - the column names are ours, the values bound
+                sql += f" AND {column} = ?"
                 params.append(str(value))
         rows = self._exec(sql + " ORDER BY created_at DESC", tuple(params)).fetchall()
         return [self._load(Job, r[0], r[1]) for r in rows]

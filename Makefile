@@ -1,0 +1,52 @@
+# Kraftd Docs. The two commands: `make run` and `make test`.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test lint typecheck unit system-deps npm-deps bench load clean help
+
+help:
+	@echo "make run   - install and start the whole stack on http://127.0.0.1:$${PORT:-8000}"
+	@echo "make test  - install what the tests need and run lint, types and the whole suite"
+	@echo "make bench - run the benchmarks in bench/ and print their tables"
+
+$(BIN)/python:
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	$(PYTHON) -m venv $(VENV) || { scripts/system_deps.sh python3-venv && $(PYTHON) -m venv $(VENV); }
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.runtime: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	@touch $@
+
+$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	@touch $@ $(VENV)/.runtime
+
+run: $(VENV)/.runtime
+	@scripts/system_deps.sh redis-server
+	exec scripts/run.sh
+
+system-deps:
+	@scripts/system_deps.sh redis-server
+
+npm-deps:
+	@if [ -f package.json ]; then scripts/system_deps.sh nodejs npm && \
+	  { [ node_modules/.package-lock.json -nt package-lock.json ] || npm ci --no-audit --no-fund --loglevel=error; }; fi
+
+lint: $(VENV)/.dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+typecheck: $(VENV)/.dev
+	$(BIN)/mypy
+
+test: $(VENV)/.dev system-deps npm-deps lint typecheck
+	$(BIN)/python -m pytest
+
+bench: $(VENV)/.dev system-deps
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) node_modules var test-artifacts .mypy_cache .ruff_cache .pytest_cache

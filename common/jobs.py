@@ -1,0 +1,101 @@
+"""Job state changes shared by the web side, the workers and the operators' commands.
+
+Every write is a read-modify-write conditional on the version read, retried on conflict, so a heartbeat,
+a cancel and a worker finishing a step never overwrite one another, and a late task can never move a
+job backwards (`common.models.check_transition` refuses it).
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import timedelta
+
+from common.models import Document, Job, JobStatus, StepStatus, utcnow
+from common.queue import enqueue
+from common.store import Store, Unchanged, modify
+
+log = logging.getLogger(__name__)
+
+__all__ = ["Unchanged", "cancel", "is_stale", "mutate_document", "mutate_job", "requeue", "submit"]
+
+
+def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
+    """Apply `change` to the freshest copy of the job and write it back conditionally."""
+
+    def stamped(job: Job) -> None:
+        change(job)
+        job.updated_at = utcnow()
+
+    return modify(lambda: store.get_job(owner_email, job_id), store.update_job, stamped)
+
+
+def mutate_document(
+    store: Store, owner_email: str, doc_id: str, change: Callable[[Document], None]
+) -> Document:
+    """The same for a document."""
+
+    def stamped(doc: Document) -> None:
+        change(doc)
+        doc.updated_at = utcnow()
+
+    return modify(lambda: store.get_document(owner_email, doc_id), store.update_document, stamped)
+
+
+def submit(store: Store, job: Job) -> Job:
+    """Write a new job, then enqueue its first step. The record exists before any worker can see the task."""
+    job.task_id = uuid.uuid4().hex
+    job.enqueued_at = utcnow()
+    store.create_job(job)
+    first = job.next_step()
+    assert first is not None
+    enqueue(first.name, job.owner_email, job.id, job.task_id)
+    return job
+
+
+def requeue(
+    store: Store, owner_email: str, job_id: str, *, reason: str, allowed_from: frozenset[JobStatus]
+) -> bool:
+    """Put a job back in line under a new task id and send its next step again; False when it moved on."""
+    new_task = uuid.uuid4().hex
+    step_name: list[str] = []
+
+    def change(job: Job) -> None:
+        step = job.next_step()
+        if job.status not in allowed_from or step is None:
+            raise Unchanged
+        job.move_to(JobStatus.QUEUED)
+        if step.status in (StepStatus.RUNNING, StepStatus.FAILED):
+            step.status = StepStatus.PENDING
+        step.error = None
+        job.error = None
+        job.task_id = new_task
+        job.enqueued_at = utcnow()
+        job.heartbeat_at = None
+        step_name.append(step.name)
+
+    job = mutate_job(store, owner_email, job_id, change)
+    if not step_name:
+        return False
+    log.warning("requeued job %s at step %s: %s", job.id, step_name[0], reason)
+    enqueue(step_name[0], owner_email, job_id, new_task)
+    return True
+
+
+def cancel(store: Store, owner_email: str, job_id: str) -> Job:
+    """Cancel a job that has not finished; workers check between steps and stop."""
+
+    def change(job: Job) -> None:
+        if job.status.finished:
+            raise Unchanged
+        job.move_to(JobStatus.CANCELED)
+        job.task_id = None
+
+    return mutate_job(store, owner_email, job_id, change)
+
+
+def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:
+    """A running job whose worker has not been heard from within the bound."""
+    last = job.heartbeat_at or job.updated_at
+    return job.status is JobStatus.RUNNING and utcnow() - last > heartbeat_timeout

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Start the whole stack in the foreground: web (gunicorn), one Celery worker per queue, Celery beat,
+# and a private redis-server when REDIS_URL is unset. Ctrl-C or SIGTERM stops every process it started.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export DATA_DIR="${DATA_DIR:-./var}"
+export PORT="${PORT:-8000}"
+export LOG_LEVEL="${LOG_LEVEL:-INFO}"
+export WORKER_CONCURRENCY="${WORKER_CONCURRENCY:-2}"
+export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
+# honcho hands each process a PORT of its own; the web server binds WEB_PORT instead.
+export WEB_PORT="$PORT"
+mkdir -p "$DATA_DIR"
+
+processes=(web extract analyze export beat)
+if [ -z "${REDIS_URL:-}" ]; then
+  # A private redis-server on a free port, never the system's 6379, keeping an append-only file in DATA_DIR.
+  REDIS_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+  export REDIS_PORT
+  export REDIS_URL="redis://127.0.0.1:$REDIS_PORT/0"
+  mkdir -p "$DATA_DIR/redis"
+  processes=(redis "${processes[@]}")
+fi
+
+# Prometheus multiprocess mode: every gunicorn and Celery process writes its metrics here.
+export PROMETHEUS_MULTIPROC_DIR="$DATA_DIR/metrics"
+rm -rf "$PROMETHEUS_MULTIPROC_DIR"
+mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
+
+echo "Kraftd Docs is starting: open $PUBLIC_URL (API under $PUBLIC_URL/api/v1, readiness at $PUBLIC_URL/readyz)"
+exec .venv/bin/honcho start "${processes[@]}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Install the Debian packages named on the command line when their command is missing.
+# Usage: scripts/system_deps.sh redis-server [chromium] [wrk] [nodejs npm] [python3-venv]
+set -euo pipefail
+
+command_for() {
+  case "$1" in
+    redis-server) echo redis-server ;;
+    chromium) echo chromium ;;
+    nodejs) echo node ;;
+    python3-venv) echo "" ;;
+    *) echo "$1" ;;
+  esac
+}
+
+missing=()
+for package in "$@"; do
+  cmd=$(command_for "$package")
+  if [ -z "$cmd" ]; then
+    python3 -c 'import ensurepip' 2>/dev/null || missing+=("$package")
+  elif ! command -v "$cmd" >/dev/null 2>&1; then
+    missing+=("$package")
+  fi
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+echo "Installing Debian packages: ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  SUDO=sudo
+else
+  SUDO=""
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,62 @@
+"""Uploading and polling, as the browser does, for the pipeline tests."""
+
+from __future__ import annotations
+
+import io
+import time
+from typing import Any
+
+from flask.testing import FlaskClient
+
+from tests.helpers import bearer
+
+FINISHED = {"succeeded", "failed", "canceled"}
+
+
+def upload(client: FlaskClient, tokens: dict[str, Any], name: str, data: bytes) -> Any:
+    return client.post(
+        "/api/v1/documents",
+        headers=bearer(tokens),
+        data={"file": (io.BytesIO(data), name)},
+        content_type="multipart/form-data",
+    )
+
+
+def wait_for_job(client: FlaskClient, tokens: dict[str, Any], job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+    """Poll the job until it finishes; answers its last state."""
+    deadline = time.monotonic() + timeout
+    job: dict[str, Any] = {}
+    while time.monotonic() < deadline:
+        answer = client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens))
+        assert answer.status_code == 200, answer.json
+        job = answer.json
+        if job["status"] in FINISHED:
+            return job
+        time.sleep(0.1)
+    raise AssertionError(f"job {job_id} did not finish in {timeout}s: {job}")
+
+
+CONTRACT_TEXT = """MASTER SERVICES AGREEMENT
+
+This Master Services Agreement (the "Agreement") is entered into as of March 1, 2024 (the "Effective Date")
+by and between Acme Corporation, a Delaware corporation ("Customer"), and Widget Labs LLC, a California
+limited liability company ("Provider").
+
+1. TERM. The initial term of this Agreement is two (2) years from the Effective Date. Thereafter this Agreement
+shall automatically renew for successive one (1) year periods unless either party gives written notice of
+non-renewal at least ninety (90) days before the end of the then-current term.
+
+2. TERMINATION. Customer may terminate this Agreement for convenience upon thirty (30) days' written notice.
+Either party may terminate this Agreement if the other party materially breaches it and fails to cure the breach
+within thirty (30) days.
+
+3. LIMITATION OF LIABILITY. In no event shall either party's aggregate liability exceed the fees paid under this
+Agreement in the twelve (12) months preceding the claim. Neither party shall be liable for any indirect,
+incidental or consequential damages.
+
+4. CONFIDENTIALITY. Each party shall keep the other party's Confidential Information in confidence and shall not
+disclose it to any third party.
+
+5. GOVERNING LAW. This Agreement shall be governed by and construed in accordance with the laws of the State of
+Delaware.
+"""

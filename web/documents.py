@@ -1,0 +1,156 @@
+"""Documents: upload, list, read, delete, and the analysis of each."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Response, jsonify, request
+from flask_jwt_extended import jwt_required
+
+from common import jobs
+from common.blobs import blob_name
+from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, StepStatus, utcnow
+from common.queue import QueueUnavailable
+from common.store import NotFound
+from web.deps import current_email
+from web.errors import ApiError
+from web.services import services
+from web.uploads import display_name, receive
+
+bp = Blueprint("documents", __name__, url_prefix="/api/v1/documents")
+
+MAX_PAGE = 100
+DEFAULT_PAGE = 20
+
+
+def document_prefix(owner_email: str, doc_id: str) -> str:
+    return blob_name(owner_email, "documents", doc_id)
+
+
+def owned_document(owner_email: str, doc_id: str) -> Document:
+    """The caller's document; 404 when it is missing or someone else's (the two look the same)."""
+    try:
+        return services().store.get_document(owner_email, doc_id)
+    except NotFound as exc:
+        raise ApiError(404, "not_found", "No such document.") from exc
+
+
+@bp.post("")
+@jwt_required()
+def upload() -> tuple[Response, int, dict[str, str]]:
+    """Accept a contract and start its analysis."""
+    owner = current_email()
+    svc = services()
+    upload = request.files.get("file")
+    if upload is None or not upload.filename:
+        raise ApiError(400, "no_file", "Attach the contract as the multipart field 'file'.")
+    with tempfile.TemporaryDirectory(prefix="kraftd-upload-") as tmp:
+        received = receive(upload.stream, Path(tmp) / "upload", svc.settings.max_upload_bytes)
+        doc = Document(
+            owner_email=owner,
+            filename=display_name(upload.filename),
+            content_type=received.content_type,
+            size_bytes=received.size,
+            sha256=received.sha256,
+            blob_name="",
+        )
+        doc.blob_name = f"{document_prefix(owner, doc.id)}/original"
+        svc.blobs.upload_file(doc.blob_name, received.path, received.content_type, received.sha256)
+
+    job = Job.new(owner, JobKind.ANALYSIS, doc.id)
+    doc.latest_job_id = job.id
+    previous = svc.store.find_analyzed_document(owner, doc.sha256)
+    if previous is not None:
+        _reuse_analysis(doc, job, previous)
+    else:
+        svc.store.create_document(doc)
+        try:
+            jobs.submit(svc.store, job)
+        except QueueUnavailable:
+            _forget(doc, job)
+            raise
+    headers = {"Location": f"/api/v1/jobs/{job.id}"}
+    return jsonify(document=doc.public(), job=job.public()), 202, headers
+
+
+def _reuse_analysis(doc: Document, job: Job, previous: Document) -> None:
+    """The same file was analysed for this user before: copy that result instead of paying for it again."""
+    svc = services()
+    assert previous.analysis is not None
+    doc.analysis = previous.analysis.model_copy(update={"document_id": doc.id})
+    doc.page_count = previous.page_count
+    if previous.text_blob and svc.blobs.exists(previous.text_blob):
+        doc.text_blob = f"{document_prefix(doc.owner_email, doc.id)}/text.json"
+        svc.blobs.upload_bytes(doc.text_blob, svc.blobs.read_bytes(previous.text_blob), "application/json")
+    doc.status = DocumentStatus.ANALYZED
+    now = utcnow()
+    for step in job.steps:
+        step.status = StepStatus.SKIPPED
+        step.started_at = step.finished_at = now
+    job.status = JobStatus.SUCCEEDED
+    job.progress = 100
+    svc.store.create_document(doc)
+    svc.store.create_job(job)
+
+
+def _forget(doc: Document, job: Job) -> None:
+    """Undo a half-made upload, so nothing the user cannot act on is left visible."""
+    svc = services()
+    svc.store.delete_job(doc.owner_email, job.id)
+    svc.store.delete_document(doc.owner_email, doc.id)
+    svc.blobs.delete_prefix(document_prefix(doc.owner_email, doc.id))
+
+
+@bp.get("")
+@jwt_required()
+def list_documents() -> Response:
+    """The caller's documents, newest first, a page at a time."""
+    owner = current_email()
+    limit_arg = request.args.get("limit", str(DEFAULT_PAGE))
+    if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_PAGE:
+        raise ApiError(400, "invalid_request", f"limit must be a whole number from 1 to {MAX_PAGE}.")
+    try:
+        page = services().store.list_documents(owner, int(limit_arg), request.args.get("cursor") or None)
+    except ValueError as exc:
+        raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
+    return jsonify(items=[d.public() for d in page.items], next_cursor=page.next_cursor)
+
+
+@bp.get("/<doc_id>")
+@jwt_required()
+def get_document(doc_id: str) -> Response:
+    """One document."""
+    return jsonify(owned_document(current_email(), doc_id).public())
+
+
+@bp.get("/<doc_id>/analysis")
+@jwt_required()
+def get_analysis(doc_id: str) -> Response:
+    """The analysis of a document, once it is ready."""
+    doc = owned_document(current_email(), doc_id)
+    if doc.analysis is None:
+        if doc.status is DocumentStatus.FAILED:
+            raise ApiError(409, "not_ready", "The analysis failed; see the document's latest job for why.")
+        raise ApiError(409, "not_ready", "The analysis is not ready yet; poll the document's latest job.")
+    return jsonify(doc.analysis.model_dump(mode="json"))
+
+
+@bp.delete("/<doc_id>")
+@jwt_required()
+def delete_document(doc_id: str) -> tuple[str, int]:
+    """Delete a document with its files and jobs."""
+    owner = current_email()
+    doc = owned_document(owner, doc_id)
+    delete_document_everywhere(doc)
+    return "", 204
+
+
+def delete_document_everywhere(doc: Document) -> None:
+    svc = services()
+    for job in svc.store.list_jobs(doc.owner_email, document_id=doc.id):
+        if not job.status.finished:
+            jobs.cancel(svc.store, doc.owner_email, job.id)
+        svc.store.delete_job(doc.owner_email, job.id)
+    svc.blobs.delete_prefix(document_prefix(doc.owner_email, doc.id))
+    svc.store.delete_document(doc.owner_email, doc.id)

@@ -1,0 +1,125 @@
+"""Celery tasks: thin wrappers that run each stage as a step of its job.
+
+Start a worker per queue: `celery --app worker.tasks worker --queues extract` (see the Procfile).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+from billiard.exceptions import SoftTimeLimitExceeded
+from celery import Task, signals
+
+from common.blobs import BlobNotFound, BlobUnavailable, open_blobs
+from common.config import get_settings
+from common.models import Job
+from common.queue import celery_app, drained_queues, redis_client
+from common.store import StoreUnavailable, open_store
+from common.telemetry import (
+    QUEUE_WAIT,
+    STEP_DURATION,
+    TASK_RETRIES,
+    configure_logging,
+    init_sentry,
+    job_id_var,
+)
+from worker import stages, watchdog
+from worker.errors import PermanentError, TransientError
+from worker.runner import StepContext, run_step
+
+log = logging.getLogger(__name__)
+app = celery_app
+
+
+@cache
+def _context(pid: int) -> StepContext:
+    """Store and blob clients for this process; keyed by pid so a forked pool child makes its own."""
+    settings = get_settings()
+    return StepContext(settings, open_store(settings), open_blobs(settings), f"{socket.gethostname()}:{pid}")
+
+
+def context() -> StepContext:
+    return _context(os.getpid())
+
+
+@signals.setup_logging.connect
+def _logging(**_: Any) -> None:
+    configure_logging(get_settings())
+
+
+@signals.worker_process_init.connect
+def _process_init(**_: Any) -> None:
+    init_sentry(get_settings(), component="worker")
+
+
+@signals.worker_ready.connect
+def _honour_drain(sender: Any, **_: Any) -> None:
+    """A worker started while its queue is drained (a new replica during a rollback) must not consume."""
+    consumer = sender
+    client = redis_client(get_settings())
+    held = drained_queues(client)
+    for queue in list(consumer.task_consumer.queues):
+        if queue.name in held:
+            log.warning("queue %s is drained: not consuming until `flask queues resume`", queue.name)
+            consumer.cancel_task_queue(queue.name)
+
+
+def _run_stage(
+    task: Task, step: str, owner_email: str, job_id: str, work: Callable[[StepContext, Job], None]
+) -> None:
+    ctx = context()
+    job_id_var.set(job_id)
+    sent = getattr(task.request, "kraftd_sent_at", None)
+    if isinstance(sent, int | float) and not task.request.retries:
+        QUEUE_WAIT.labels(step).observe(max(0.0, time.time() - sent))
+
+    def guarded(job: Job) -> None:
+        started = time.perf_counter()
+        try:
+            work(ctx, job)
+        except BlobNotFound as exc:
+            raise PermanentError("file_missing", "The uploaded file is missing; upload it again.") from exc
+        except (StoreUnavailable, BlobUnavailable) as exc:
+            raise TransientError("service_unavailable", "A storage service was unavailable.") from exc
+        except SoftTimeLimitExceeded as exc:
+            raise TransientError("timeout", f"The {step} step took too long.") from exc
+        finally:
+            STEP_DURATION.labels(step).observe(time.perf_counter() - started)
+
+    outcome = run_step(ctx, step, owner_email, job_id, task.request.id, guarded)
+    if outcome.retry_in is not None:
+        TASK_RETRIES.labels(step, "transient").inc()
+        raise task.retry(countdown=outcome.retry_in, max_retries=None)
+
+
+@app.task(name="kraftd.extract", bind=True)
+def extract(self: Task, owner_email: str, job_id: str) -> None:
+    """Extract the text of an uploaded document."""
+    _run_stage(self, "extract", owner_email, job_id, stages.extract_step)
+
+
+@app.task(name="kraftd.analyze", bind=True)
+def analyze(self: Task, owner_email: str, job_id: str) -> None:
+    """Analyse the extracted text."""
+    _run_stage(self, "analyze", owner_email, job_id, stages.analyze_step)
+
+
+@app.task(name="kraftd.watchdog")
+def run_watchdog() -> dict[str, int]:
+    """Re-enqueue jobs whose worker died or whose message was lost."""
+    ctx = context()
+    settings = ctx.settings
+    result = watchdog.sweep(
+        ctx.store,
+        redis_client(settings),
+        timedelta(seconds=settings.heartbeat_timeout_seconds),
+        timedelta(seconds=settings.queued_timeout_seconds),
+    )
+    return {"stale_running": result.stale_running, "lost_queued": result.lost_queued}

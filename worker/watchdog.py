@@ -1,0 +1,55 @@
+"""The watchdog, run by Celery beat: puts abandoned jobs back in line.
+
+A `running` job whose heartbeat is older than the bound lost its worker (a whole worker killed is not
+redelivered until Redis' visibility timeout, which is long). A `queued` job older than its bound while its
+queue is empty lost its message (a broker that lost its data). Neither waits silently.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+
+import redis
+
+from common import jobs
+from common.models import JobStatus, utcnow
+from common.queue import STEP_QUEUE, drained_queues, queue_depth
+from common.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Sweep:
+    stale_running: int
+    lost_queued: int
+
+
+def sweep(
+    store: Store, client: redis.Redis, heartbeat_timeout: timedelta, queued_timeout: timedelta
+) -> Sweep:
+    now = utcnow()
+    draining = drained_queues(client)
+    stale = lost = 0
+    for job in store.ops_jobs_in_status(JobStatus.RUNNING, updated_before=now - heartbeat_timeout):
+        step = job.next_step()
+        if step is None or STEP_QUEUE[step.name] in draining or not jobs.is_stale(job, heartbeat_timeout):
+            continue
+        if jobs.requeue(store, job.owner_email, job.id, reason="heartbeat lost",
+                        allowed_from=frozenset({JobStatus.RUNNING})):  # fmt: skip
+            stale += 1
+    for job in store.ops_jobs_in_status(JobStatus.QUEUED, updated_before=now - queued_timeout):
+        step = job.next_step()
+        if step is None:
+            continue
+        queue = STEP_QUEUE[step.name]
+        if queue in draining or queue_depth(client, queue) > 0:
+            continue  # still waiting its turn, or held on purpose
+        if jobs.requeue(store, job.owner_email, job.id, reason="message lost while queued",
+                        allowed_from=frozenset({JobStatus.QUEUED})):  # fmt: skip
+            lost += 1
+    if stale or lost:
+        log.warning("watchdog re-enqueued %d stale running and %d lost queued jobs", stale, lost)
+    return Sweep(stale, lost)
