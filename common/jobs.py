@@ -12,6 +12,8 @@ import uuid
 from collections.abc import Callable
 from datetime import timedelta
 
+from celery import Celery
+
 from common.models import Document, Job, JobStatus, StepStatus, utcnow
 from common.queue import enqueue
 from common.store import Store, Unchanged, modify
@@ -43,19 +45,25 @@ def mutate_document(
     return modify(lambda: store.get_document(owner_email, doc_id), store.update_document, stamped)
 
 
-def submit(store: Store, job: Job) -> Job:
+def submit(store: Store, app: Celery, job: Job) -> Job:
     """Write a new job, then enqueue its first step. The record exists before any worker can see the task."""
     job.task_id = uuid.uuid4().hex
     job.enqueued_at = utcnow()
     store.create_job(job)
     first = job.next_step()
     assert first is not None
-    enqueue(first.name, job.owner_email, job.id, job.task_id)
+    enqueue(app, first.name, job.owner_email, job.id, job.task_id)
     return job
 
 
 def requeue(
-    store: Store, owner_email: str, job_id: str, *, reason: str, allowed_from: frozenset[JobStatus]
+    store: Store,
+    app: Celery,
+    owner_email: str,
+    job_id: str,
+    *,
+    reason: str,
+    allowed_from: frozenset[JobStatus],
 ) -> bool:
     """Put a job back in line under a new task id and send its next step again; False when it moved on."""
     new_task = uuid.uuid4().hex
@@ -79,7 +87,7 @@ def requeue(
     if not step_name:
         return False
     log.warning("requeued job %s at step %s: %s", job.id, step_name[0], reason)
-    enqueue(step_name[0], owner_email, job_id, new_task)
+    enqueue(app, step_name[0], owner_email, job_id, new_task)
     return True
 
 

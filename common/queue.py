@@ -1,8 +1,17 @@
-"""The Celery app both sides share, the queue names, and how the web side enqueues by task name."""
+"""The Celery app, the queue names, and how either side enqueues by task name and inspects the queues.
+
+The workers run the module's `celery_app`, configured from the environment by `celeryconfig`. The web
+side makes its own with `make_celery(settings.redis_url)`, so an app built from other settings (a test's,
+say) talks to its own broker.
+"""
 
 from __future__ import annotations
 
+import base64
+import json
 import time
+from dataclasses import dataclass
+from typing import Any
 
 import redis
 from celery import Celery
@@ -16,14 +25,15 @@ DRAIN_KEY = "kraftd:drain"  # a Redis set of the queues under drain
 
 TASK_FOR_QUEUE = {EXTRACT: "kraftd.extract", ANALYZE: "kraftd.analyze", EXPORT: "kraftd.export"}
 
-celery_app = Celery("kraftd")
-celery_app.config_from_object(celeryconfig)
+
+def make_celery(broker_url: str) -> Celery:
+    app = Celery("kraftd", set_as_current=False)
+    app.config_from_object(celeryconfig)
+    app.conf.broker_url = broker_url
+    return app
 
 
-def bind(settings: Settings) -> None:
-    """Point the shared Celery app at these settings' broker (the web app's settings may not be the env's)."""
-    if celery_app.conf.broker_url != settings.redis_url:
-        celery_app.conf.broker_url = settings.redis_url
+celery_app = make_celery(celeryconfig.broker_url)
 
 
 class QueueUnavailable(Exception):
@@ -33,11 +43,11 @@ class QueueUnavailable(Exception):
 STEP_QUEUE = {"extract": EXTRACT, "analyze": ANALYZE, "export": EXPORT}
 
 
-def enqueue(step: str, owner_email: str, job_id: str, task_id: str) -> None:
+def enqueue(app: Celery, step: str, owner_email: str, job_id: str, task_id: str) -> None:
     """Send the task of `step` for the job; the job record, naming `task_id`, must already be written."""
     queue = STEP_QUEUE[step]
     try:
-        celery_app.send_task(
+        app.send_task(
             TASK_FOR_QUEUE[queue],
             args=[owner_email, job_id],
             queue=queue,
@@ -67,3 +77,105 @@ def queue_depth(client: redis.Redis, queue: str) -> int:
 def drained_queues(client: redis.Redis) -> set[str]:
     """The queues an operator has put under drain (`flask queues drain`)."""
     return {m.decode() if isinstance(m, bytes) else str(m) for m in client.smembers(DRAIN_KEY)}
+
+
+@dataclass(frozen=True)
+class QueueStatus:
+    name: str
+    depth: int
+    consumers: int
+    active: int
+    reserved: int
+    oldest_age_seconds: float | None
+    drained: bool
+
+
+def _oldest_age(client: redis.Redis, queue: str) -> float | None:
+    """Age of the message that has waited longest (kombu pushes on the left and pops on the right)."""
+    raw = client.lindex(queue, -1)
+    if raw is None:
+        return None
+    try:
+        sent = json.loads(raw)["headers"].get("kraftd_sent_at")
+    except (ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return max(0.0, time.time() - float(sent)) if isinstance(sent, int | float) else None
+
+
+def _per_worker(reply: dict[str, Any] | None) -> dict[str, list[dict[str, Any]]]:
+    return {worker: list(items or []) for worker, items in (reply or {}).items()}
+
+
+def _queue_of(task: dict[str, Any]) -> str | None:
+    info = task.get("delivery_info") or {}
+    return info.get("routing_key") or info.get("queue")
+
+
+def _count_by_queue(reply: dict[str, Any] | None, counts: dict[str, int]) -> None:
+    for tasks in _per_worker(reply).values():
+        for task in tasks:
+            name = _queue_of(task)
+            if name in counts:
+                counts[name] += 1
+
+
+def in_flight(app: Celery, queues: set[str], timeout: float = 2.0) -> dict[str, int]:
+    """Tasks of `queues` that workers are running or hold reserved, per queue."""
+    inspect = app.control.inspect(timeout=timeout)
+    counts = dict.fromkeys(queues, 0)
+    _count_by_queue(inspect.active(), counts)
+    _count_by_queue(inspect.reserved(), counts)
+    return counts
+
+
+def queue_statuses(app: Celery, client: redis.Redis, timeout: float = 2.0) -> list[QueueStatus]:
+    inspect = app.control.inspect(timeout=timeout)
+    consumers = dict.fromkeys(QUEUES, 0)
+    for consumed in _per_worker(inspect.active_queues()).values():
+        for entry in consumed:
+            if entry.get("name") in consumers:
+                consumers[entry["name"]] += 1
+    active = dict.fromkeys(QUEUES, 0)
+    reserved = dict.fromkeys(QUEUES, 0)
+    _count_by_queue(inspect.active(), active)
+    _count_by_queue(inspect.reserved(), reserved)
+    held = drained_queues(client)
+    return [
+        QueueStatus(
+            q, queue_depth(client, q), consumers[q], active[q], reserved[q], _oldest_age(client, q), q in held
+        )
+        for q in QUEUES
+    ]
+
+
+def start_drain(app: Celery, client: redis.Redis, queues: set[str]) -> None:
+    """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer."""
+    client.sadd(DRAIN_KEY, *queues)
+    for queue in queues:
+        app.control.cancel_consumer(queue, reply=True, timeout=2.0)
+
+
+def resume(app: Celery, client: redis.Redis, queues: set[str]) -> None:
+    """Lift the hold: workers started for these queues consume them again (see `worker.control`)."""
+    client.srem(DRAIN_KEY, *queues)
+    for queue in queues:
+        app.control.broadcast("kraftd_resume", arguments={"queue": queue}, reply=True, timeout=2.0)
+
+
+def take_all(client: redis.Redis, queue: str) -> list[tuple[str, str]]:
+    """Remove every message of `queue` and answer the (owner e-mail, job id) each was for."""
+    keys = [queue, *(k.decode() for k in client.scan_iter(match=f"{queue}\x06\x16*"))]
+    pipe = client.pipeline(transaction=True)
+    for key in keys:
+        pipe.lrange(key, 0, -1)
+        pipe.delete(key)
+    results = pipe.execute()
+    taken: list[tuple[str, str]] = []
+    for raw in (m for messages in results[0::2] for m in messages):
+        try:
+            body = json.loads(base64.b64decode(json.loads(raw)["body"]))
+            owner_email, job_id = body[0][:2]
+        except (ValueError, KeyError, TypeError, IndexError):
+            continue
+        taken.append((str(owner_email), str(job_id)))
+    return taken

@@ -22,6 +22,8 @@ from pytest_redis import factories
 from tests.processes import Workers, stack_env
 from web import create_app
 
+pytest_plugins = ["tests.azure_servers"]
+
 TEST_JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 
 redis_proc = factories.redis_proc(port=None)

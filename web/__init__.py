@@ -8,7 +8,7 @@ from flask import Flask, request
 
 from common.blobs import open_blobs
 from common.config import Settings, get_settings
-from common.queue import bind, redis_client
+from common.queue import make_celery, redis_client
 from common.store import open_store
 from common.telemetry import configure_logging, init_sentry
 from web.deps import init_jwt
@@ -38,13 +38,13 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_KEY_PREFIX="kraftd-limit",
         RATELIMIT_DEFAULTS_EXEMPT_WHEN=lambda: not request.path.startswith("/api/"),
     )
-    bind(settings)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions["kraftd"] = Services(
         settings=settings,
         store=open_store(settings),
         blobs=open_blobs(settings),
         redis=redis_client(settings),
+        celery=make_celery(settings.redis_url),
     )
 
     register_error_handlers(app)
@@ -53,7 +53,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_mail(app, settings)
     limiter.init_app(app)
 
-    from web import auth, documents, health, jobs, openapi, pages
+    from web import auth, cli, documents, health, jobs, openapi, pages
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
@@ -61,4 +61,5 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(jobs.bp)
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
+    cli.register(app)
     return app

@@ -66,7 +66,7 @@ def upload() -> tuple[Response, int, dict[str, str]]:
     else:
         svc.store.create_document(doc)
         try:
-            jobs.submit(svc.store, job)
+            jobs.submit(svc.store, svc.celery, job)
         except QueueUnavailable:
             _forget(doc, job)
             raise

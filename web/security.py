@@ -65,6 +65,10 @@ def init_security(app: Flask, settings: Settings) -> None:
         headers["Content-Security-Policy"] = page_csp if is_html else _API_CSP
         if settings.environment == "production":
             headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        if response.status_code < 400:
+            headers.pop(
+                "Retry-After", None
+            )  # flask-limiter adds it to every answer; it means something only on errors
         if request.path.startswith("/api/") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
         _observe(response)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import redis
+from celery import Celery
 from flask import current_app
 
 from common.blobs import BlobStore
@@ -18,6 +19,7 @@ class Services:
     store: Store
     blobs: BlobStore
     redis: redis.Redis
+    celery: Celery
 
 
 def services() -> Services:

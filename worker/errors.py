@@ -22,3 +22,10 @@ class TransientError(StepError):
     def __init__(self, code: str, message: str, retry_after: float | None = None) -> None:
         super().__init__(code, message)
         self.retry_after = retry_after
+
+
+class RetriesExhausted(StepError):
+    """A transient failure that already used up its retries inside the step (e.g. the LLM client's own).
+
+    The job fails now, marked transient, so `flask jobs retry-failed` can run it again later.
+    """

@@ -16,6 +16,8 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
+from celery import Celery
+
 from common.blobs import BlobStore
 from common.config import Settings
 from common.jobs import Unchanged, mutate_document, mutate_job
@@ -32,7 +34,7 @@ from common.models import (
 from common.queue import enqueue
 from common.store import NotFound, Store
 from common.telemetry import JOB_OUTCOMES
-from worker.errors import PermanentError, TransientError
+from worker.errors import PermanentError, RetriesExhausted, TransientError
 
 log = logging.getLogger(__name__)
 
@@ -45,6 +47,7 @@ class StepContext:
     settings: Settings
     store: Store
     blobs: BlobStore
+    celery: Celery
     worker: str
 
 
@@ -76,6 +79,9 @@ def run_step(
             work(job)
     except PermanentError as exc:
         _fail(ctx, owner_email, job_id, step_name, ErrorInfo(exc.code, exc.message))
+        return Outcome()
+    except RetriesExhausted as exc:
+        _fail(ctx, owner_email, job_id, step_name, ErrorInfo(exc.code, exc.message, transient=True))
         return Outcome()
     except TransientError as exc:
         return _after_transient(ctx, job, step_name, exc)
@@ -173,7 +179,7 @@ def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, tas
     job = mutate_job(ctx.store, owner_email, job_id, change)
     if handover:
         # If this send is lost, the job stays `running` with no heartbeat and the watchdog re-enqueues it.
-        enqueue(handover[0], owner_email, job_id, next_task)
+        enqueue(ctx.celery, handover[0], owner_email, job_id, next_task)
     elif job.status is JobStatus.SUCCEEDED:
         JOB_OUTCOMES.labels(str(job.kind), "succeeded").inc()
 

@@ -20,7 +20,7 @@ from celery import Task, signals
 from common.blobs import BlobNotFound, BlobUnavailable, open_blobs
 from common.config import get_settings
 from common.models import Job
-from common.queue import celery_app, drained_queues, redis_client
+from common.queue import celery_app, redis_client
 from common.store import StoreUnavailable, open_store
 from common.telemetry import (
     QUEUE_WAIT,
@@ -30,19 +30,22 @@ from common.telemetry import (
     init_sentry,
     job_id_var,
 )
-from worker import stages, watchdog
+from worker import control, stages, watchdog
 from worker.errors import PermanentError, TransientError
 from worker.runner import StepContext, run_step
 
 log = logging.getLogger(__name__)
 app = celery_app
+__all__ = ["analyze", "app", "control", "extract", "run_watchdog"]
 
 
 @cache
 def _context(pid: int) -> StepContext:
     """Store and blob clients for this process; keyed by pid so a forked pool child makes its own."""
     settings = get_settings()
-    return StepContext(settings, open_store(settings), open_blobs(settings), f"{socket.gethostname()}:{pid}")
+    return StepContext(
+        settings, open_store(settings), open_blobs(settings), celery_app, f"{socket.gethostname()}:{pid}"
+    )
 
 
 def context() -> StepContext:
@@ -57,18 +60,6 @@ def _logging(**_: Any) -> None:
 @signals.worker_process_init.connect
 def _process_init(**_: Any) -> None:
     init_sentry(get_settings(), component="worker")
-
-
-@signals.worker_ready.connect
-def _honour_drain(sender: Any, **_: Any) -> None:
-    """A worker started while its queue is drained (a new replica during a rollback) must not consume."""
-    consumer = sender
-    client = redis_client(get_settings())
-    held = drained_queues(client)
-    for queue in list(consumer.task_consumer.queues):
-        if queue.name in held:
-            log.warning("queue %s is drained: not consuming until `flask queues resume`", queue.name)
-            consumer.cancel_task_queue(queue.name)
 
 
 def _run_stage(
@@ -118,6 +109,7 @@ def run_watchdog() -> dict[str, int]:
     settings = ctx.settings
     result = watchdog.sweep(
         ctx.store,
+        ctx.celery,
         redis_client(settings),
         timedelta(seconds=settings.heartbeat_timeout_seconds),
         timedelta(seconds=settings.queued_timeout_seconds),

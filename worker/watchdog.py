@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 import redis
+from celery import Celery
 
 from common import jobs
 from common.models import JobStatus, utcnow
@@ -28,7 +29,7 @@ class Sweep:
 
 
 def sweep(
-    store: Store, client: redis.Redis, heartbeat_timeout: timedelta, queued_timeout: timedelta
+    store: Store, app: Celery, client: redis.Redis, heartbeat_timeout: timedelta, queued_timeout: timedelta
 ) -> Sweep:
     now = utcnow()
     draining = drained_queues(client)
@@ -37,7 +38,7 @@ def sweep(
         step = job.next_step()
         if step is None or STEP_QUEUE[step.name] in draining or not jobs.is_stale(job, heartbeat_timeout):
             continue
-        if jobs.requeue(store, job.owner_email, job.id, reason="heartbeat lost",
+        if jobs.requeue(store, app, job.owner_email, job.id, reason="heartbeat lost",
                         allowed_from=frozenset({JobStatus.RUNNING})):  # fmt: skip
             stale += 1
     for job in store.ops_jobs_in_status(JobStatus.QUEUED, updated_before=now - queued_timeout):
@@ -47,7 +48,7 @@ def sweep(
         queue = STEP_QUEUE[step.name]
         if queue in draining or queue_depth(client, queue) > 0:
             continue  # still waiting its turn, or held on purpose
-        if jobs.requeue(store, job.owner_email, job.id, reason="message lost while queued",
+        if jobs.requeue(store, app, job.owner_email, job.id, reason="message lost while queued",
                         allowed_from=frozenset({JobStatus.QUEUED})):  # fmt: skip
             lost += 1
     if stale or lost:

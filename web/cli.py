@@ -1,0 +1,166 @@
+"""Operators' commands: `flask --app web queues …` and `flask --app web jobs …`."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+import time
+from dataclasses import asdict
+from datetime import datetime
+
+import click
+import redis
+from flask import Flask
+from flask.cli import AppGroup
+
+from common import jobs as job_ops
+from common import queue as queue_ops
+from common.models import ErrorInfo, Job, JobStatus, StepStatus, utcnow
+from common.store import NotFound
+from web.services import services
+
+queues_cli = AppGroup("queues", help="Inspect and control the job queues (drain before a rollback).")
+jobs_cli = AppGroup("jobs", help="Operate on jobs across all users.")
+
+
+def _selected(queue: str | None) -> set[str]:
+    if queue is None:
+        return set(queue_ops.QUEUES)
+    if queue not in queue_ops.QUEUES:
+        raise click.BadParameter(f"unknown queue {queue!r}; one of {', '.join(queue_ops.QUEUES)}")
+    return {queue}
+
+
+queue_option = click.option("--queue", "queue", default=None, help="One queue (default: all).")
+
+
+@queues_cli.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Machine-readable output.")
+def status(as_json: bool) -> None:
+    """Per queue: depth, consumers, active and reserved tasks, oldest message age."""
+    rows = queue_ops.queue_statuses(services().celery, services().redis)
+    if as_json:
+        click.echo(json.dumps({"queues": [asdict(r) for r in rows]}))
+        return
+    click.echo(
+        f"{'queue':10} {'depth':>6} {'consumers':>9} {'active':>6} {'reserved':>8} {'oldest':>8}  state"
+    )
+    for r in rows:
+        oldest = f"{r.oldest_age_seconds:.0f}s" if r.oldest_age_seconds is not None else "-"
+        state = "drained" if r.drained else "consuming"
+        click.echo(
+            f"{r.name:10} {r.depth:>6} {r.consumers:>9} {r.active:>6} {r.reserved:>8} {oldest:>8}  {state}"
+        )
+
+
+@queues_cli.command("drain")
+@queue_option
+@click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for in-flight tasks.")
+def drain(queue: str | None, timeout: float) -> None:
+    """Stop workers taking new tasks, wait for in-flight ones, and show what stays queued (kept)."""
+    selected = _selected(queue)
+    client = services().redis
+    queue_ops.start_drain(services().celery, client, selected)
+    click.echo(f"draining {', '.join(sorted(selected))}: consumers canceled, waiting for in-flight tasks")
+    deadline = time.monotonic() + timeout
+    while True:
+        busy = {q: n for q, n in queue_ops.in_flight(services().celery, selected).items() if n}
+        if not busy:
+            break
+        if time.monotonic() >= deadline:
+            click.echo(f"timed out; still in flight: {busy}", err=True)
+            _print_kept(client, selected)
+            sys.exit(1)
+        time.sleep(0.5)
+    click.echo("drained: no task of these queues is running")
+    _print_kept(client, selected)
+
+
+def _print_kept(client: redis.Redis, selected: set[str]) -> None:
+    for q in sorted(selected):
+        click.echo(f"  {q}: {queue_ops.queue_depth(client, q)} queued (kept in Redis)")
+
+
+@queues_cli.command("resume")
+@queue_option
+def resume(queue: str | None) -> None:
+    """Workers consume the drained queues again."""
+    selected = _selected(queue)
+    queue_ops.resume(services().celery, services().redis, selected)
+    click.echo(f"resumed {', '.join(sorted(selected))}")
+
+
+@queues_cli.command("purge")
+@click.option("--queue", "queue", required=True, help="The queue to empty.")
+@click.option("--yes", is_flag=True, help="Confirm: the queued jobs are failed with code 'purged'.")
+def purge(queue: str, yes: bool) -> None:
+    """Remove every queued message of a queue; their jobs fail with code `purged`."""
+    (name,) = _selected(queue)
+    if not yes:
+        click.echo(f"refusing to purge {name} without --yes", err=True)
+        sys.exit(2)
+    svc = services()
+    taken = queue_ops.take_all(svc.redis, name)
+    error = ErrorInfo("purged", "An operator removed this job from the queue.", transient=True)
+    for owner_email, job_id in taken:
+        _fail_purged(owner_email, job_id, error)
+    click.echo(f"purged {len(taken)} message(s) from {name}")
+    for _, job_id in taken:
+        click.echo(f"  job {job_id}")
+
+
+def _fail_purged(owner_email: str, job_id: str, error: ErrorInfo) -> None:
+    def change(job: Job) -> None:
+        if job.status.finished:
+            raise job_ops.Unchanged
+        step = job.next_step()
+        if step is not None:
+            step.status = StepStatus.FAILED
+            step.error = error
+        job.error = error
+        job.move_to(JobStatus.FAILED)
+        job.task_id = None
+
+    with contextlib.suppress(NotFound):
+        job_ops.mutate_job(services().store, owner_email, job_id, change)
+
+
+@jobs_cli.command("retry-failed")
+@click.option("--since", "since", default=None, help="Only jobs that failed at or after this ISO 8601 time.")
+def retry_failed(since: str | None) -> None:
+    """Re-enqueue failed jobs whose failure was transient (LLM or storage outages, lost workers)."""
+    cutoff = None
+    if since:
+        try:
+            cutoff = datetime.fromisoformat(since.replace("Z", "+00:00"))
+        except ValueError as exc:
+            raise click.BadParameter(f"not an ISO 8601 time: {since}") from exc
+        if cutoff.tzinfo is None:
+            raise click.BadParameter("give a time zone, e.g. 2026-11-28T10:00:00Z")
+    store = services().store
+    retried = skipped = 0
+    for job in store.ops_jobs_in_status(JobStatus.FAILED):
+        if cutoff and job.updated_at < cutoff:
+            continue
+        if not (job.error and job.error.transient):
+            skipped += 1
+            continue
+        if job_ops.requeue(
+            store,
+            services().celery,
+            job.owner_email,
+            job.id,
+            reason="retry-failed",
+            allowed_from=frozenset({JobStatus.FAILED}),
+        ):
+            retried += 1
+            click.echo(f"re-enqueued job {job.id} ({job.kind})")
+    click.echo(
+        f"{retried} job(s) re-enqueued; {skipped} permanent failure(s) left as they are; at {utcnow().isoformat()}"
+    )
+
+
+def register(app: Flask) -> None:
+    app.cli.add_command(queues_cli)
+    app.cli.add_command(jobs_cli)
