@@ -29,6 +29,9 @@ _CODES = {
     503: "service_unavailable",
 }
 
+# Routes whose work goes through the queue: there, Redis being down means the job cannot be queued.
+_ENQUEUING_ENDPOINTS = frozenset({"documents.upload", "documents.create_export"})
+
 # Routes where a 429 means "you tried to guess a secret too often" rather than "slow down".
 _ATTEMPT_ENDPOINTS = frozenset({"auth.login", "auth.mfa_verify"})
 
@@ -102,6 +105,8 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(redis.RedisError)
     def _redis(exc: redis.RedisError) -> Response:
         log.warning("redis unavailable: %s", exc)
+        if request.endpoint in _ENQUEUING_ENDPOINTS:
+            return _queue(QueueUnavailable(str(exc)))
         return error_response(503, "service_unavailable", "A backing service is unavailable. Try again shortly.",
                               {"Retry-After": "5"})  # fmt: skip
 

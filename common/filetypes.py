@@ -1,0 +1,93 @@
+"""Recognise an uploaded file's type by its content, never by its name."""
+
+from __future__ import annotations
+
+import codecs
+import unicodedata
+import zipfile
+from pathlib import Path
+
+PDF = "application/pdf"
+DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+TXT = "text/plain"
+
+_PDF_MAGIC = b"%PDF-"
+_PDF_MAGIC_WINDOW = 1024
+_ZIP_MAGIC = b"PK\x03\x04"
+_DOCX_MAIN_PART = "word/document.xml"
+_TEXT_PREFIX_BYTES = 64 * 1024
+_NUL_SCAN_CHUNK_BYTES = 1024 * 1024
+_TEXT_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r")
+# Real text files carry the odd stray control character (a DOS end-of-file mark, say); binaries carry many.
+_MAX_CONTROL_SHARE = 0.02
+
+
+def sniff_type(path: Path) -> str | None:
+    """Return PDF, DOCX or TXT for a file of that kind, None for anything else (or an empty file)."""
+    with path.open("rb") as fh:
+        head = fh.read(_TEXT_PREFIX_BYTES)
+    if _PDF_MAGIC in head[:_PDF_MAGIC_WINDOW]:
+        return PDF
+    if head.startswith(_ZIP_MAGIC):
+        return DOCX if _is_docx(path) else None
+    if head and _is_text(path, head):
+        return TXT
+    return None
+
+
+def decode_text(data: bytes) -> str:
+    """Decode a text file's bytes: UTF-8 (with or without BOM), else Windows-1252, else Latin-1.
+
+    Windows-1252 comes before Latin-1 because files called "Latin-1" in practice are Windows-1252 (curly
+    quotes and dashes in 0x80-0x9F); for bytes outside that range the two are identical.
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _is_docx(path: Path) -> bool:
+    try:
+        with zipfile.ZipFile(path) as archive:
+            return _DOCX_MAIN_PART in archive.namelist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, EOFError):
+        return False
+
+
+def _is_text(path: Path, head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    is_whole_file = len(head) < _TEXT_PREFIX_BYTES
+    if not _looks_printable(_decode_prefix(head, is_whole_file)):
+        return False
+    return is_whole_file or not _has_nul_after(path, len(head))
+
+
+def _decode_prefix(head: bytes, is_whole_file: bool) -> str:
+    """Decode like decode_text, tolerating a UTF-8 sequence cut off at the end of the prefix."""
+    decoder = codecs.getincrementaldecoder("utf-8-sig")()
+    try:
+        return decoder.decode(head, final=is_whole_file)
+    except UnicodeDecodeError:
+        return decode_text(head)
+
+
+def _looks_printable(text: str) -> bool:
+    if not text:
+        return False
+    controls = sum(
+        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _TEXT_WHITESPACE_CONTROLS
+    )
+    return controls / len(text) <= _MAX_CONTROL_SHARE
+
+
+def _has_nul_after(path: Path, offset: int) -> bool:
+    with path.open("rb") as fh:
+        fh.seek(offset)
+        while chunk := fh.read(_NUL_SCAN_CHUNK_BYTES):
+            if b"\x00" in chunk:
+                return True
+    return False

@@ -1,0 +1,67 @@
+"""Checking that an analyzer's quotes really are in the document.
+
+Matching ignores whitespace entirely: extraction hard-wraps lines, doubles spaces and sometimes drops the space
+at a line break, so a quote copied from one extraction must still be found in another. Every other character,
+case and punctuation included, must match exactly.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Sequence
+
+from common.analysis import Analysis, Clause
+
+_WHITESPACE = re.compile(r"\s+")
+
+
+def _squash(text: str) -> str:
+    return _WHITESPACE.sub("", text)
+
+
+class QuoteIndex:
+    """The document's pages without whitespace, built once and searched for many quotes."""
+
+    def __init__(self, pages: Sequence[str]) -> None:
+        self._pages = [_squash(page) for page in pages]
+        self._joined = "".join(self._pages)
+        self._starts: list[int] = []
+        offset = 0
+        for page in self._pages:
+            self._starts.append(offset)
+            offset += len(page)
+
+    def locate(self, quote: str) -> int | None:
+        """The 1-based page where the quote starts; a quote running over a page break counts for its first page."""
+        needle = _squash(quote)
+        if not needle:
+            return None
+        for number, page in enumerate(self._pages, start=1):
+            if needle in page:
+                return number
+        at = self._joined.find(needle)
+        if at < 0:
+            return None
+        return bisect_right(self._starts, at)
+
+
+def locate_quote(quote: str, pages: Sequence[str]) -> int | None:
+    """The 1-based page where `quote` occurs, ignoring whitespace; None when it is not in the document."""
+    return QuoteIndex(pages).locate(quote)
+
+
+def verify_clauses(analysis: Analysis, pages: Sequence[str]) -> tuple[Analysis, int]:
+    """Drop the clauses whose text is not in the document and set each kept clause's page from the text.
+
+    Returns a copy of the analysis and how many clauses were dropped.
+    """
+    index = QuoteIndex(pages)
+    kept: list[Clause] = []
+    for clause in analysis.clauses:
+        page = index.locate(clause.text)
+        if page is None:
+            continue
+        kept.append(clause if clause.page == page else clause.model_copy(update={"page": page}))
+    dropped = len(analysis.clauses) - len(kept)
+    return analysis.model_copy(update={"clauses": kept}), dropped
