@@ -8,7 +8,6 @@ from typing import Any
 from flask import Blueprint, Response, jsonify, request
 from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
 from flask_limiter.util import get_remote_address
-from itsdangerous import URLSafeTimedSerializer
 from jwt import InvalidTokenError
 
 from common.blobs import owner_prefix
@@ -18,13 +17,13 @@ from common.telemetry import LOGIN_FAILURES
 from web import mfa
 from web.deps import current_email, current_user
 from web.errors import ApiError
-from web.extensions import limiter, login_account
+from web.extensions import limiter
 from web.mail import send_verification
 from web.passwords import WeakPassword, check_policy, hash_password, verify_password
 from web.recaptcha import recaptcha_passes
 from web.services import services
 from web.tokens import MFA_MAX_AGE, VERIFY_MAX_AGE, InvalidToken, make_token, read_token, revoke, revoke_all
-from web.validation import Body, normalise_email, parse_body
+from web.validation import Body, json_field, normalise_email, parse_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
@@ -75,18 +74,38 @@ def _failed(response: Response) -> bool:
     return response.status_code == 401
 
 
+_MAX_KEY_INPUT = 512  # longer e-mails are invalid anyway; bounds the work a rate-limit key costs
+
+
 def _login_limit() -> str:
     return services().settings.rate_limit_login
 
 
+def _login_account() -> str:
+    """Rate-limit key for failed logins against one account, whoever tries them and however they spell it."""
+    email = json_field("email")
+    if not isinstance(email, str) or not email.strip():
+        return f"ip:{get_remote_address()}"
+    try:
+        return f"account:{normalise_email(email[:_MAX_KEY_INPUT])}"
+    except ApiError:  # not an address: no account to protect, but the guesses still count under what was sent
+        return f"account:{email.strip().lower()[:_MAX_KEY_INPUT]}"
+
+
 def _mfa_account() -> str:
-    """Rate-limit key for MFA codes: the account the (signed) MFA token names."""
-    body = request.get_json(silent=True)
-    token = body.get("mfa_token") if isinstance(body, dict) else None
-    if isinstance(token, str):
-        _, payload = URLSafeTimedSerializer("", salt="kraftd-mfa").loads_unsafe(token)
-        if isinstance(payload, dict) and isinstance(payload.get("email"), str):
-            return f"mfa:{payload['email']}"
+    """Rate-limit key for MFA codes: the account a genuine MFA token names; a forged one counts for the address.
+
+    The token's signature is checked before its payload is read: an unsigned payload may be zlib-compressed,
+    and inflating one is what a memory-exhaustion attack wants.
+    """
+    token = json_field("mfa_token")
+    if isinstance(token, str) and len(token) <= _MAX_KEY_INPUT * 4:
+        try:
+            email = read_token(services().settings.jwt_secret_key, "mfa", token, MFA_MAX_AGE).get("email")
+        except InvalidToken:
+            email = None
+        if isinstance(email, str):
+            return f"mfa:{email}"
     return f"ip:{get_remote_address()}"
 
 
@@ -177,7 +196,7 @@ def resend_verification() -> tuple[Response, int]:
 
 @bp.post("/login")
 @limiter.limit(_login_limit, key_func=get_remote_address, deduct_when=_failed, scope="login-ip")
-@limiter.limit(_login_limit, key_func=login_account, deduct_when=_failed, scope="login-account")
+@limiter.limit(_login_limit, key_func=_login_account, deduct_when=_failed, scope="login-account")
 def login() -> Response:
     """Exchange e-mail and password for tokens, or for an MFA challenge."""
     body = parse_body(LoginBody)

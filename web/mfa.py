@@ -53,7 +53,7 @@ def otpauth_uri(secret: str, email: str) -> str:
 def matching_step(secret: str, code: str, *, now: float | None = None) -> int | None:
     """The TOTP time step `code` belongs to (±1 step of clock drift), or None when it matches none."""
     code = code.strip().replace(" ", "")
-    if not (code.isdigit() and len(code) == 6):
+    if not (len(code) == 6 and code.isascii() and code.isdigit()):  # isdigit() alone admits "١٢٣٤٥٦"
         return None
     totp = pyotp.TOTP(secret)
     current = int((now or time.time()) // totp.interval)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
@@ -24,13 +25,27 @@ def parse_body(model: type[M]) -> M:
     raw = request.get_data(cache=True)
     if not raw.strip():
         data: object = {}
+    elif not request.is_json:
+        raise ApiError(
+            400, "invalid_json", "Send the request body as JSON, with Content-Type: application/json."
+        )
     else:
-        data = request.get_json(silent=True)
-        if data is None:
-            raise ApiError(400, "invalid_json", "The request body is not valid JSON.")
+        try:
+            data = json.loads(raw)
+        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to be a real body
+            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
     return model.model_validate(data)
+
+
+def json_field(name: str) -> object:
+    """One field of the JSON body, or None (no JSON object, or no such field) — for code that runs before a view."""
+    try:
+        data = request.get_json(silent=True)
+    except RecursionError:
+        return None
+    return data.get(name) if isinstance(data, dict) else None
 
 
 def normalise_email(value: str) -> str:

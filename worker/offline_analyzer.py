@@ -322,7 +322,7 @@ def _effective_date(head: str) -> date | None:
 
 
 _LAW_SENTENCE = re.compile(
-    r"(?:govern|constru|interpret|enforc|determin|subject)[^.;]{0,150}?\blaws?\s+(?:of|in)\s+(?P<place>[^,.;:()\n]{2,120})",
+    r"(?:govern|constru|interpret|enforc|determin|subject)[^.;]{0,150}?\blaws?\s+(?:of|in)\s+(?P<place>[^,.;:()]{2,120})",
     re.IGNORECASE,
 )
 _LAW_STOP = re.compile(
