@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -27,6 +28,24 @@ class Op:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
+_MULTIPART = {
+    "required": True,
+    "content": {
+        "multipart/form-data": {
+            "schema": {
+                "type": "object",
+                "required": ["file"],
+                "properties": {"file": {"type": "string", "format": "binary"}},
+            }
+        }
+    },
+}
+
+
+def _query(name: str, kind: str) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "schema": {"type": kind}}
+
+
 OPERATIONS: tuple[Op, ...] = (
     Op("get", "/healthz", "Liveness", "health", auth=False),
     Op("get", "/readyz", "Readiness of Redis, the store and the blobs", "health", auth=False, errors=(503,)),
@@ -47,6 +66,21 @@ OPERATIONS: tuple[Op, ...] = (
     Op("get", "/api/v1/auth/me", "The signed-in account", "auth", errors=(401,)),
     Op("delete", "/api/v1/auth/me", "Delete the account and all it owns", "auth", body=auth.PasswordBody, ok=204,
        errors=(401,)),
+    Op("post", "/api/v1/documents", "Upload a contract (multipart field `file`) and start its analysis", "documents",
+       ok=202, errors=(400, 401, 413, 415, 503), extra={"requestBody": _MULTIPART}),
+    Op("get", "/api/v1/documents", "The caller's documents, newest first (`limit`, `cursor`)", "documents",
+       errors=(401,), extra={"parameters": [_query("limit", "integer"), _query("cursor", "string")]}),
+    Op("get", "/api/v1/documents/{doc_id}", "One document", "documents", errors=(401, 404)),
+    Op("delete", "/api/v1/documents/{doc_id}", "Delete a document, its files and jobs", "documents", ok=204,
+       errors=(401, 404)),
+    Op("get", "/api/v1/documents/{doc_id}/analysis", "The analysis of a document", "documents",
+       errors=(401, 404, 409)),
+    Op("get", "/api/v1/jobs", "The caller's jobs (`status`, `kind`)", "jobs", errors=(401,),
+       extra={"parameters": [_query("status", "string"), _query("kind", "string")]}),
+    Op("get", "/api/v1/jobs/{job_id}", "One job; answers 304 to a matching If-None-Match", "jobs",
+       errors=(401, 404), extra={"responses_extra": {"304": {"description": "Not modified"}}}),
+    Op("post", "/api/v1/jobs/{job_id}/cancel", "Cancel a job that has not finished", "jobs", ok=202,
+       errors=(401, 404, 409)),
     Op("get", "/", "The browser app", "pages", auth=False),
     Op("get", "/verify-email", "The e-mail verification link (browser app)", "pages", auth=False),
 )  # fmt: skip
@@ -71,7 +105,9 @@ def _operation(op: Op) -> dict[str, Any]:
             "description": "Error",
             "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
         }
-    body: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses, **op.extra}
+    extra = dict(op.extra)
+    responses.update(extra.pop("responses_extra", {}))
+    body: dict[str, Any] = {"summary": op.summary, "tags": [op.tag], "responses": responses, **extra}
     if op.auth:
         body["security"] = [{"bearer": []}]
     if op.body is not None:
@@ -86,7 +122,14 @@ def _operation(op: Op) -> dict[str, Any]:
 def document() -> dict[str, Any]:
     paths: dict[str, dict[str, Any]] = {}
     for op in OPERATIONS:
-        paths.setdefault(op.path, {})[op.method] = _operation(op)
+        operation = _operation(op)
+        params = re.findall(r"{(\w+)}", op.path)
+        if params:
+            operation.setdefault("parameters", [])
+            operation["parameters"] += [
+                {"name": p, "in": "path", "required": True, "schema": {"type": "string"}} for p in params
+            ]
+        paths.setdefault(op.path, {})[op.method] = operation
     return {
         "openapi": "3.1.0",
         "info": {"title": "Kraftd Docs API", "version": "1.0.0"},
