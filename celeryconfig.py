@@ -13,6 +13,9 @@ from common.config import get_settings
 _settings = get_settings()
 
 QUEUE_NAMES = ("extract", "analyze", "export")
+# Periodic housekeeping (the watchdog) has a queue of its own, so draining a stage queue never holds it up
+# and its messages never count as a stage's backlog. The extract worker consumes it too (see the Procfile).
+MAINTENANCE_QUEUE = "maintenance"
 
 # Per-queue time limits (seconds): soft raises inside the task so it can fail the job cleanly,
 # hard kills the pool child. Analysis may call an LLM over several chunks, so it gets the most.
@@ -46,13 +49,13 @@ task_acks_on_timeout = True
 # One message at a time per process: long tasks must not sit reserved behind another long task.
 worker_prefetch_multiplier = 1
 
-task_queues = [Queue(name, routing_key=name) for name in QUEUE_NAMES]
+task_queues = [Queue(name, routing_key=name) for name in (*QUEUE_NAMES, MAINTENANCE_QUEUE)]
 task_default_queue = "analyze"
 task_routes = {
     "kraftd.extract": {"queue": "extract"},
     "kraftd.analyze": {"queue": "analyze"},
     "kraftd.export": {"queue": "export"},
-    "kraftd.watchdog": {"queue": "extract"},
+    "kraftd.watchdog": {"queue": MAINTENANCE_QUEUE},
 }
 task_annotations = {
     f"kraftd.{name}": {"soft_time_limit": soft, "time_limit": hard}
@@ -83,7 +86,12 @@ broker_connection_retry_on_startup = True
 broker_connection_max_retries = None
 
 beat_schedule = {
-    "watchdog": {"task": "kraftd.watchdog", "schedule": float(_settings.watchdog_interval_seconds)},
+    # A sweep not picked up before the next one is due is dropped, so sweeps never pile up.
+    "watchdog": {
+        "task": "kraftd.watchdog",
+        "schedule": float(_settings.watchdog_interval_seconds),
+        "options": {"expires": float(_settings.watchdog_interval_seconds)},
+    },
 }
 beat_schedule_filename = str(_settings.data_dir / "celerybeat-schedule")
 

@@ -62,7 +62,7 @@ class Workers:
         log_path = self.log_dir / f"{queue}-{len(os.listdir(self.log_dir))}.log"
         with log_path.open("wb") as out:
             process = subprocess.Popen(
-                [*CELERY, "worker", "--queues", queue, "--concurrency", str(concurrency),
+                [*CELERY, "worker", "--queues", _consumed(queue), "--concurrency", str(concurrency),
                  "--hostname", f"{queue}@test-{log_path.stem}", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
@@ -101,6 +101,11 @@ class Workers:
                 process.wait()
         self.by_queue.clear()
         self.beat = None
+
+
+def _consumed(queue: str) -> str:
+    """The queues a worker for `queue` consumes, as the Procfile has them."""
+    return f"{queue},maintenance" if queue == "extract" else queue
 
 
 def _wait_ready(worker: Worker, timeout: float = 30.0) -> None:

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 from common.blobs import open_blobs
-from common.config import Settings, get_settings
+from common.config import ConfigError, Settings, get_settings
 from common.queue import make_celery, redis_client
 from common.store import open_store
 from common.telemetry import configure_logging, init_sentry
@@ -21,7 +21,10 @@ from web.services import Services
 
 def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     """Build the app from the environment's settings; `test_config` overrides settings by field name."""
-    settings = Settings(**test_config).check() if test_config else get_settings()
+    try:
+        settings = Settings(**test_config).check() if test_config else get_settings()
+    except ConfigError as exc:
+        raise SystemExit(f"kraftd: {exc}") from None
     configure_logging(settings)
     init_sentry(settings, component="web")
 
@@ -31,7 +34,8 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,  # room for the multipart envelope
         RATELIMIT_ENABLED=settings.rate_limit_enabled,
         RATELIMIT_STORAGE_URI=settings.redis_url,
-        RATELIMIT_DEFAULT=settings.rate_limit_default,
+        # The limiter is one per process; reading the limit through the app keeps each app's own.
+        RATELIMIT_DEFAULT=lambda: current_app.extensions["kraftd"].settings.rate_limit_default,
         RATELIMIT_HEADERS_ENABLED=True,
         RATELIMIT_SWALLOW_ERRORS=True,
         RATELIMIT_IN_MEMORY_FALLBACK_ENABLED=True,

@@ -17,7 +17,7 @@ from common.telemetry import LOGIN_FAILURES
 from web import mfa
 from web.deps import current_email, current_user
 from web.errors import ApiError
-from web.extensions import limiter
+from web.extensions import limiter, user_or_ip
 from web.mail import send_verification
 from web.passwords import WeakPassword, check_policy, hash_password, verify_password
 from web.recaptcha import recaptcha_passes
@@ -285,6 +285,7 @@ def mfa_enable() -> Response:
 
 @bp.post("/mfa/disable")
 @jwt_required()
+@limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
 def mfa_disable() -> Response:
     """Turn MFA off; needs the password and a current code."""
     body = parse_body(PasswordCodeBody)
@@ -342,6 +343,7 @@ def me() -> Response:
 
 @bp.delete("/me")
 @jwt_required()
+@limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
 def delete_me() -> tuple[str, int]:
     """Delete the account and everything it owns: documents, files, jobs."""
     body = parse_body(PasswordBody)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from flask import request
 from flask_cors import CORS
 from flask_jwt_extended import JWTManager, get_jwt_identity, verify_jwt_in_request
 from flask_limiter import Limiter
@@ -18,13 +17,6 @@ def user_or_ip() -> str:
     except Exception:  # an invalid token is the view's business; here it is simply anonymous
         identity = None
     return f"user:{identity}" if identity else f"ip:{get_remote_address()}"
-
-
-def login_account() -> str:
-    """Rate-limit key for failed logins against one account, whoever tries them."""
-    body = request.get_json(silent=True)
-    email = body.get("email") if isinstance(body, dict) else None
-    return f"account:{str(email).strip().lower()[:320]}" if email else f"ip:{get_remote_address()}"
 
 
 jwt = JWTManager()

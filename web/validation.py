@@ -51,7 +51,7 @@ def json_field(name: str) -> object:
 def normalise_email(value: str) -> str:
     """The canonical form of an e-mail address (the user's id); 400 `invalid_email` when it is not one."""
     try:
-        checked = validate_email(value.strip(), check_deliverability=False)
+        checked = validate_email(value.strip(), check_deliverability=False, allow_smtputf8=False)
     except EmailNotValidError as exc:
         raise ApiError(400, "invalid_email", f"That is not a valid e-mail address: {exc}") from exc
     return checked.normalized.lower()

@@ -89,7 +89,9 @@ def test_a_file_that_is_not_a_contract_is_refused_at_once(
     assert stack_client.get("/api/v1/documents", headers=bearer(tokens)).json["items"] == []
 
 
-def test_an_upload_without_a_file_field_is_refused(stack_client: FlaskClient, mailbox: Mailbox, email: str) -> None:
+def test_an_upload_without_a_file_field_is_refused(
+    stack_client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
     tokens = signed_in(stack_client, mailbox, email)
     answer = stack_client.post("/api/v1/documents", headers=bearer(tokens), data={"other": "x"})
     assert answer.status_code == 400
@@ -120,8 +122,12 @@ def test_the_same_file_again_reuses_the_finished_analysis(
     job = wait_for_job(stack_client, tokens, second.json["job"]["id"])
     assert job["status"] == "succeeded"
     assert [s["status"] for s in job["steps"]] == ["skipped", "skipped"], "no second extraction or analysis"
-    a = stack_client.get(f"/api/v1/documents/{first.json['document']['id']}/analysis", headers=bearer(tokens)).json
-    b = stack_client.get(f"/api/v1/documents/{second.json['document']['id']}/analysis", headers=bearer(tokens)).json
+    a = stack_client.get(
+        f"/api/v1/documents/{first.json['document']['id']}/analysis", headers=bearer(tokens)
+    ).json
+    b = stack_client.get(
+        f"/api/v1/documents/{second.json['document']['id']}/analysis", headers=bearer(tokens)
+    ).json
     assert b["document_id"] == second.json["document"]["id"]
     assert {**a, "document_id": ""} == {**b, "document_id": ""}
 
@@ -158,7 +164,9 @@ def test_every_document_and_job_route_answers_404_to_another_user(
         ("post", f"/api/v1/jobs/{job_id}/cancel"),
     ]:
         found = getattr(intruder_client, method)(path, headers=h)
-        missing = getattr(intruder_client, method)(path.replace(doc_id, "0" * 32).replace(job_id, "0" * 32), headers=h)
+        missing = getattr(intruder_client, method)(
+            path.replace(doc_id, "0" * 32).replace(job_id, "0" * 32), headers=h
+        )
         assert found.status_code == 404, (method, path)
         assert found.json == missing.json, "someone else's looks exactly like a missing one"
     assert intruder_client.get("/api/v1/documents", headers=h).json["items"] == []
@@ -171,7 +179,10 @@ def test_documents_are_listed_newest_first_a_page_at_a_time(
     stack_client: FlaskClient, mailbox: Mailbox, email: str
 ) -> None:
     tokens = signed_in(stack_client, mailbox, email)
-    ids = [upload(stack_client, tokens, f"c{i}.txt", f"{CONTRACT_TEXT}\n{i}".encode()).json["document"]["id"] for i in range(5)]
+    ids = [
+        upload(stack_client, tokens, f"c{i}.txt", f"{CONTRACT_TEXT}\n{i}".encode()).json["document"]["id"]
+        for i in range(5)
+    ]
     seen: list[str] = []
     cursor = ""
     while True:
@@ -223,7 +234,9 @@ def test_a_queued_job_can_be_canceled_and_a_finished_one_cannot(
     assert doc["status"] == "failed"
 
 
-def test_jobs_can_be_filtered_by_status_and_kind(stack_client: FlaskClient, mailbox: Mailbox, email: str) -> None:
+def test_jobs_can_be_filtered_by_status_and_kind(
+    stack_client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
     tokens = signed_in(stack_client, mailbox, email)
     answer = upload(stack_client, tokens, "msa.txt", CONTRACT_TEXT.encode()).json
     wait_for_job(stack_client, tokens, answer["job"]["id"])

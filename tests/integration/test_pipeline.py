@@ -20,7 +20,10 @@ FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "docs"
     [
         ("contract.txt", "text/plain"),
         ("Bonterms-Mutual-NDA-Version-1.pdf", "application/pdf"),
-        ("common-paper-mutual-nda.docx", "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        (
+            "common-paper-mutual-nda.docx",
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        ),
     ],
 )
 def test_each_format_goes_from_upload_to_analysis(
@@ -50,11 +53,15 @@ def test_each_format_goes_from_upload_to_analysis(
     assert analysis.json["clauses"], "a real contract has clauses"
 
 
-def test_the_text_contract_is_analysed_with_verbatim_quotes(stack_client: FlaskClient, mailbox: Mailbox, email: str) -> None:
+def test_the_text_contract_is_analysed_with_verbatim_quotes(
+    stack_client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
     tokens = signed_in(stack_client, mailbox, email)
     answer = upload(stack_client, tokens, "msa.txt", CONTRACT_TEXT.encode())
     wait_for_job(stack_client, tokens, answer.json["job"]["id"])
-    analysis = stack_client.get(f"/api/v1/documents/{answer.json['document']['id']}/analysis", headers=bearer(tokens)).json
+    analysis = stack_client.get(
+        f"/api/v1/documents/{answer.json['document']['id']}/analysis", headers=bearer(tokens)
+    ).json
     assert analysis["governing_law"] == "Delaware"
     assert analysis["effective_date"] == "2024-03-01"
     squashed = "".join(CONTRACT_TEXT.split())

@@ -15,7 +15,7 @@ from flask.testing import FlaskClient
 from common.models import JobStatus
 from common.queue import enqueue
 from common.store import Store
-from tests.conftest import Mailbox, fresh_client, free_port
+from tests.conftest import Mailbox, free_port, fresh_client
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import RedisServer, Workers

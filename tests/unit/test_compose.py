@@ -81,7 +81,8 @@ def test_each_worker_consumes_exactly_its_queue(
     services: dict[str, Any], service_name: str, queue: str
 ) -> None:
     argv = shlex.split(shell_command(services[service_name]))
-    assert option(argv, "--queues") == [queue]
+    consumed = f"{queue},{celeryconfig.MAINTENANCE_QUEUE}" if queue == "extract" else queue
+    assert option(argv, "--queues") == [consumed]
     assert option(argv, "--hostname") == [f"{queue}@%h"]
 
 

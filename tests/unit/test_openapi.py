@@ -33,4 +33,7 @@ def test_the_document_is_openapi_3_with_bearer_auth(app: Flask) -> None:
     assert spec["openapi"].startswith("3.")
     assert spec["components"]["securitySchemes"]["bearer"]["scheme"] == "bearer"
     login = spec["paths"]["/api/v1/auth/login"]["post"]
-    assert set(login["requestBody"]["content"]["application/json"]["schema"]["required"]) == {"email", "password"}
+    assert set(login["requestBody"]["content"]["application/json"]["schema"]["required"]) == {
+        "email",
+        "password",
+    }

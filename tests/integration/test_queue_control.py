@@ -1,0 +1,123 @@
+"""Operators' commands against the real broker and workers: drain, status, purge, resume, retry-failed."""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Iterator
+
+import pytest
+from click.testing import Result
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Mailbox
+from tests.helpers import bearer, signed_in
+from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from tests.processes import Workers
+
+pytestmark = pytest.mark.integration
+
+
+def run(app: Flask, *args: str) -> Result:
+    return app.test_cli_runner().invoke(args=list(args))
+
+
+@pytest.fixture
+def resumed_afterwards(stack_app: Flask, workers: Workers) -> Iterator[None]:
+    yield
+    run(stack_app, "queues", "resume")
+
+
+def _job_status(client: FlaskClient, tokens: dict[str, str], job_id: str) -> str:
+    status: str = client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json["status"]
+    return status
+
+
+def test_a_drained_queue_keeps_its_jobs_until_resumed(
+    stack_client: FlaskClient, stack_app: Flask, mailbox: Mailbox, email: str, resumed_afterwards: None
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    drained = run(stack_app, "queues", "drain", "--queue", "extract", "--timeout", "60")
+    assert drained.exit_code == 0, drained.output
+    assert "drained" in drained.output
+
+    jobs = [
+        upload(stack_client, tokens, f"c{i}.txt", f"{CONTRACT_TEXT}{i}".encode()).json["job"]["id"]
+        for i in range(3)
+    ]
+    time.sleep(1.5)
+    assert {_job_status(stack_client, tokens, j) for j in jobs} == {"queued"}, "no task starts while drained"
+
+    status = run(stack_app, "queues", "status", "--json")
+    assert status.exit_code == 0, status.output
+    extract = next(q for q in json.loads(status.output)["queues"] if q["name"] == "extract")
+    assert extract["depth"] == 3
+    assert extract["drained"] is True
+    assert extract["consumers"] == 0
+
+    assert run(stack_app, "queues", "resume", "--queue", "extract").exit_code == 0
+    for job_id in jobs:
+        finished = wait_for_job(stack_client, tokens, job_id)
+        assert finished["status"] == "succeeded"
+        assert [s["attempts"] for s in finished["steps"]] == [1, 1], "each step ran exactly once"
+
+
+def test_purged_jobs_fail_clearly_and_retry_failed_brings_them_back(
+    stack_client: FlaskClient, stack_app: Flask, mailbox: Mailbox, email: str, resumed_afterwards: None
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    assert run(stack_app, "queues", "drain", "--queue", "extract").exit_code == 0
+    job_id = upload(stack_client, tokens, "msa.txt", CONTRACT_TEXT.encode()).json["job"]["id"]
+
+    refused = run(stack_app, "queues", "purge", "--queue", "extract")
+    assert refused.exit_code != 0
+    purged = run(stack_app, "queues", "purge", "--queue", "extract", "--yes")
+    assert purged.exit_code == 0, purged.output
+    assert job_id in purged.output
+    failed = stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json
+    assert failed["status"] == "failed"
+    assert failed["error"]["code"] == "purged"
+
+    assert run(stack_app, "queues", "resume").exit_code == 0
+    retried = run(stack_app, "jobs", "retry-failed", "--since", "2000-01-01T00:00:00Z")
+    assert retried.exit_code == 0, retried.output
+    assert job_id in retried.output
+    assert wait_for_job(stack_client, tokens, job_id)["status"] == "succeeded"
+
+
+def test_retry_failed_leaves_permanent_failures_alone(
+    stack_client: FlaskClient, stack_app: Flask, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    job_id = upload(stack_client, tokens, "bad.pdf", b"%PDF-1.4\n" + b"garbage " * 100).json["job"]["id"]
+    assert wait_for_job(stack_client, tokens, job_id)["status"] == "failed"
+    retried = run(stack_app, "jobs", "retry-failed")
+    assert retried.exit_code == 0
+    assert job_id not in retried.output
+    assert _job_status(stack_client, tokens, job_id) == "failed"
+
+
+def test_a_worker_started_during_a_drain_does_not_consume(
+    stack_client: FlaskClient,
+    stack_app: Flask,
+    workers: Workers,
+    mailbox: Mailbox,
+    email: str,
+    resumed_afterwards: None,
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    assert run(stack_app, "queues", "drain", "--queue", "extract").exit_code == 0
+    workers.kill("extract")
+    workers.start("extract")  # a new replica, as an autoscaler would start one
+    job_id = upload(stack_client, tokens, "msa.txt", CONTRACT_TEXT.encode()).json["job"]["id"]
+    time.sleep(1.5)
+    assert _job_status(stack_client, tokens, job_id) == "queued"
+    assert run(stack_app, "queues", "resume", "--queue", "extract").exit_code == 0
+    assert wait_for_job(stack_client, tokens, job_id)["status"] == "succeeded"
+
+
+def test_drain_rejects_an_unknown_queue(stack_app: Flask) -> None:
+    result = run(stack_app, "queues", "drain", "--queue", "nope")
+    assert result.exit_code != 0
+    assert "unknown queue" in result.output
