@@ -40,7 +40,14 @@ def _offline() -> Analyzer | None:
 
 
 def _llm() -> Analyzer | None:
-    return None
+    """The LLM analyzer, when OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT is set (OPENAI_BASE_URL for a compatible server)."""
+    from common.config import get_settings
+    from worker.llm_analyzer import analyze_llm
+
+    settings = get_settings()
+    if not settings.uses_llm:
+        return None
+    return lambda pages, document_id: analyze_llm(pages, document_id, settings)
 
 
 ANALYZERS: dict[str, Callable[[], Analyzer | None]] = {"offline": _offline, "llm": _llm}
@@ -343,7 +350,7 @@ def main(argv: list[str] | None = None) -> int:
 
     analyzer = ANALYZERS[args.analyzer]()
     if analyzer is None:
-        print(f"analyzer {args.analyzer!r}: not available")
+        print(f"analyzer {args.analyzer!r}: not available (set OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT)")
         return 2
     docs = load_corpus(args.corpus, args.limit)
     if not docs:

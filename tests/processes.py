@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -82,10 +83,8 @@ class Workers:
         """SIGKILL a whole worker: its main process and every pool child."""
         worker = self.by_queue.pop(queue)
         for pid in [*worker.children(), worker.process.pid]:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
         worker.process.wait(timeout=10)
 
     def stop_all(self) -> None:

@@ -6,16 +6,54 @@ import logging
 
 from common.analysis import Analysis
 from common.config import Settings
+from common.telemetry import LLM_TOKENS
+from worker.llm_analyzer import LlmAnalyzer, estimate_cost
 from worker.offline_analyzer import analyze_offline
 from worker.quotes import verify_clauses
 
 log = logging.getLogger(__name__)
 
 
+def _run_analyzer(pages: list[str], document_id: str, settings: Settings) -> Analysis:
+    """The LLM analyzer when OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT is set, else the offline one."""
+    if settings.uses_llm:
+        with LlmAnalyzer(settings) as llm:
+            return llm.analyze(pages, document_id)
+    return analyze_offline(pages, document_id)
+
+
+def _record_usage(analysis: Analysis) -> None:
+    if analysis.usage is None:
+        return
+    model = analysis.model or "unknown"
+    LLM_TOKENS.labels("input", model).inc(analysis.usage.input_tokens)
+    LLM_TOKENS.labels("output", model).inc(analysis.usage.output_tokens)
+    cost = estimate_cost(analysis.model, analysis.usage)
+    log.info(
+        "document %s analysed by %s: %d input + %d output tokens, estimated cost %s",
+        analysis.document_id,
+        model,
+        analysis.usage.input_tokens,
+        analysis.usage.output_tokens,
+        "unknown" if cost is None else f"${cost:.4f}",
+    )
+
+
 def analyze(pages: list[str], document_id: str, settings: Settings) -> Analysis:
-    """Analyse a contract. Every quote in the result is verified against `pages`; the rest are dropped."""
-    analysis = analyze_offline(pages, document_id)
+    """Analyse a contract. Every quote in the result is verified against `pages`; the rest are dropped.
+
+    The result carries `usage` (tokens summed over every LLM call) for the caller to store on the job step;
+    the token counters are exported here.
+    """
+    analysis = _run_analyzer(pages, document_id, settings)
+    _record_usage(analysis)
     verified, dropped = verify_clauses(analysis, pages)
     if dropped:
-        log.warning("dropped %d clause quotes not found in document %s", dropped, document_id)
+        log.warning(
+            "dropped %d of %d %s clause quotes not found in document %s",
+            dropped,
+            len(analysis.clauses),
+            analysis.analyzer,
+            document_id,
+        )
     return verified

@@ -6,8 +6,9 @@ import json
 import tempfile
 from pathlib import Path
 
+from common.analysis import Usage
 from common.blobs import blob_name
-from common.jobs import Unchanged, mutate_document
+from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job
 from common.store import NotFound
 from worker.analyze import analyze
@@ -49,6 +50,15 @@ def extract_step(ctx: StepContext, job: Job) -> None:
     mutate_document(ctx.store, job.owner_email, doc.id, change)
 
 
+def _record_usage(ctx: StepContext, job: Job, usage: Usage) -> None:
+    def record(fresh: Job) -> None:
+        step = fresh.step("analyze")
+        step.input_tokens = usage.input_tokens
+        step.output_tokens = usage.output_tokens
+
+    mutate_job(ctx.store, job.owner_email, job.id, record)
+
+
 def analyze_step(ctx: StepContext, job: Job) -> None:
     """Analyse the extracted text and keep the result on the document."""
     doc = _document(ctx, job)
@@ -58,6 +68,8 @@ def analyze_step(ctx: StepContext, job: Job) -> None:
         raise PermanentError("text_missing", "The document's text was not extracted; upload it again.")
     pages = json.loads(ctx.blobs.read_bytes(doc.text_blob))
     analysis = analyze(pages, doc.id, ctx.settings)
+    if analysis.usage is not None:
+        _record_usage(ctx, job, analysis.usage)
 
     def change(fresh: Document) -> None:
         if fresh.status is DocumentStatus.ANALYZED and fresh.analysis is not None:
