@@ -22,7 +22,9 @@ def upload(client: FlaskClient, tokens: dict[str, Any], name: str, data: bytes) 
     )
 
 
-def wait_for_job(client: FlaskClient, tokens: dict[str, Any], job_id: str, timeout: float = 60.0) -> dict[str, Any]:
+def wait_for_job(
+    client: FlaskClient, tokens: dict[str, Any], job_id: str, timeout: float = 60.0
+) -> dict[str, Any]:
     """Poll the job until it finishes; answers its last state."""
     deadline = time.monotonic() + timeout
     job: dict[str, Any] = {}
