@@ -96,7 +96,7 @@ def extract_text(
     path: Path,
     content_type: str,
     *,
-    max_pages: int = 2000,
+    max_pages: int = 10_000,
     max_uncompressed_bytes: int = 200 * 1024 * 1024,
 ) -> Extracted:
     if content_type == PDF:

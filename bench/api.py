@@ -1,0 +1,272 @@
+"""Requests/s and latency of the hot read paths of the API, beside a bare Flask app under the same gunicorn.
+
+    python bench/api.py [--duration 10] [--connections 50] [--json OUT]
+
+Starts scripts/run.sh (as `make run` does) with a temporary DATA_DIR and a free PORT, signs a user up and
+uploads 100 one-page contracts through the API (waiting for their analyses, so the workers are idle during the
+measurement), then drives wrk (`--latency`) at each scenario in turn:
+
+- bare app: bench/bare_app.py answering {"ok": true}, under gunicorn --config web/gunicorn_conf.py (the same
+  workers, threads and keep-alive as the API) on another port;
+- GET /api/v1/jobs/{id}: the 200 path, and the 304 path (If-None-Match with the job's ETag);
+- GET /api/v1/documents?limit=100 for a user with 100 documents.
+
+Rate limiting is disabled for the bench stack (RATE_LIMIT_ENABLED=false); everything else is as `make run`
+configures it. wrk runs on the same machine and competes with gunicorn for its cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+import requests
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as `python bench/api.py`
+
+from bench.contracts import write_corpus
+from bench.pipeline import (
+    BENCH_ENV,
+    ROOT,
+    Stack,
+    free_port,
+    load_average,
+    run_clients,
+    running_stack,
+    sign_up,
+    stop_group,
+)
+
+DOCUMENTS = 100
+WRK_THREADS = 2
+_UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
+
+
+@dataclass(frozen=True)
+class Scenario:
+    name: str
+    url: str
+    headers: tuple[str, ...] = ()
+    expect: int = 200
+
+
+@dataclass(frozen=True)
+class WrkResult:
+    scenario: str
+    expect: int
+    rps: float
+    p50_ms: float
+    p99_ms: float
+    requests: int
+    bad_status: int  # wrk's "Non-2xx or 3xx responses"
+    socket_errors: int
+
+
+# --- wrk -----------------------------------------------------------------------------------------------------
+
+
+def ensure_wrk() -> str:
+    """The wrk binary; installed from the Debian package when missing and we are root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() != 0:
+        sys.exit("wrk is not installed: run `sudo apt-get install -y wrk` and start the bench again.")
+    print("[api] installing wrk (apt-get install -y wrk)", file=sys.stderr, flush=True)
+    install = ["apt-get", "install", "-y", "-q", "wrk"]
+    if subprocess.run(install, check=False, capture_output=True).returncode != 0:
+        subprocess.run(["apt-get", "update", "-q"], check=True, capture_output=True)
+        subprocess.run(install, check=True, capture_output=True)
+    return shutil.which("wrk") or sys.exit("wrk is still missing after apt-get install.")
+
+
+def run_wrk(wrk: str, scenario: Scenario, duration: int, connections: int) -> WrkResult:
+    command = [wrk, f"-t{min(WRK_THREADS, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for header in scenario.headers:
+        command += ["-H", header]
+    out = subprocess.run([*command, scenario.url], check=True, capture_output=True, text=True).stdout
+    return parse_wrk(scenario, out)
+
+
+def parse_wrk(scenario: Scenario, out: str) -> WrkResult:
+    rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    total = re.search(r"(\d+) requests in", out)
+    if not rps or not total:
+        raise RuntimeError(f"unexpected wrk output:\n{out}")
+    bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+    errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return WrkResult(
+        scenario.name,
+        scenario.expect,
+        float(rps.group(1)),
+        _percentile_ms(out, "50"),
+        _percentile_ms(out, "99"),
+        int(total.group(1)),
+        int(bad.group(1)) if bad else 0,
+        sum(int(n) for n in errors.groups()) if errors else 0,
+    )
+
+
+def _percentile_ms(out: str, percent: str) -> float:
+    found = re.search(rf"^\s+{percent}(?:\.0+)?%\s+([\d.]+)(us|ms|s|m)\s*$", out, re.MULTILINE)
+    if not found:
+        raise RuntimeError(f"no {percent}% latency in wrk output:\n{out}")
+    return float(found.group(1)) * _UNITS_MS[found.group(2)]
+
+
+# --- the two servers -----------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Fixture:
+    job_url: str
+    etag: str
+    list_url: str
+
+
+def prepare(stack: Stack, token: str, workdir: Path) -> Fixture:
+    """A user with DOCUMENTS analysed documents; one job's URL and ETag."""
+    paths = write_corpus(workdir / "docs", DOCUMENTS, seed=3, min_pages=1, max_pages=2)
+    _, timings = run_clients(stack, token, paths, 8, 0.1)
+    not_done = [t.name for t in timings if t.status != "succeeded"]
+    if not_done:
+        raise RuntimeError(f"{len(not_done)} set-up jobs did not succeed: {not_done[:5]}")
+    auth = {"Authorization": f"Bearer {token}"}
+    list_url = f"{stack.url}/api/v1/documents?limit={DOCUMENTS}"
+    listed = requests.get(list_url, headers=auth, timeout=30)
+    if listed.status_code != 200 or len(listed.json()["items"]) != DOCUMENTS:
+        raise RuntimeError(f"GET documents?limit={DOCUMENTS}: {listed.status_code} {listed.text[:200]}")
+    job_url = f"{stack.url}/api/v1/jobs/{listed.json()['items'][0]['latest_job_id']}"
+    etag = requests.get(job_url, headers=auth, timeout=30).headers["ETag"]
+    again = requests.get(job_url, headers={**auth, "If-None-Match": etag}, timeout=30)
+    if again.status_code != 304:
+        raise RuntimeError(f"GET job with If-None-Match answered {again.status_code}, not 304")
+    return Fixture(job_url, etag, list_url)
+
+
+def start_bare_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
+    """gunicorn --config web/gunicorn_conf.py bench.bare_app:app on a free port, in a session of its own."""
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in ("PROMETHEUS_MULTIPROC_DIR", "WEB_BIND")}
+    env.update(WEB_PORT=str(port))
+    for key in ("WEB_WORKERS", "WEB_THREADS"):
+        env.pop(key, None)  # the defaults, as for the API
+    with (workdir / "bare.log").open("wb") as log:
+        process = subprocess.Popen(
+            [str(ROOT / ".venv/bin/gunicorn"), "--config", "web/gunicorn_conf.py", "bench.bare_app:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            if requests.get(url, timeout=2).json() == {"ok": True}:
+                return process, url
+        except requests.RequestException:
+            time.sleep(0.2)
+    stop_group(process)
+    raise RuntimeError(f"the bare app did not start; see {workdir / 'bare.log'}")
+
+
+# --- report --------------------------------------------------------------------------------------------------
+
+
+def print_table(results: list[WrkResult], duration: int, connections: int, load: str) -> None:
+    bare = results[0].rps
+    print(
+        f"\nAPI: wrk -t{WRK_THREADS} -c{connections} -d{duration}s --latency against gunicorn "
+        f"--config web/gunicorn_conf.py (WEB_WORKERS=2 x gthread WEB_THREADS=4), stack from scripts/run.sh "
+        f"with {', '.join(f'{k}={v}' for k, v in BENCH_ENV.items())}"
+    )
+    header = (
+        f"{'scenario':<34} {'status':>6} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}"
+    )
+    print(header)
+    print("-" * len(header))
+    for r in results:
+        errors = r.bad_status + r.socket_errors
+        print(
+            f"{r.scenario:<34} {r.expect:>6} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
+            f"{r.rps / bare:>8.2f} {errors:>7}"
+        )
+    print(
+        f"Notes: {os.cpu_count()} cores shared by wrk, gunicorn and the (idle) rest of the stack; 'errors' counts "
+        f"non-2xx/3xx answers and socket errors. 1/5/15-min load average before the run: {load}."
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
+    parser.add_argument("--connections", type=int, default=50, help="wrk connections (50)")
+    parser.add_argument("--json", type=Path, help="also write the results here")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    load = load_average()
+    with tempfile.TemporaryDirectory(prefix="kraftd-bench-api-") as tmp:
+        results = run(Path(tmp), wrk, args.duration, args.connections)
+    print_table(results, args.duration, args.connections, load)
+    if args.json:
+        payload: dict[str, Any] = {
+            "duration_s": args.duration,
+            "connections": args.connections,
+            "config": BENCH_ENV,
+            "load_average_before": load,
+            "results": [asdict(r) for r in results],
+        }
+        args.json.write_text(json.dumps(payload, indent=2))
+
+
+def run(workdir: Path, wrk: str, duration: int, connections: int) -> list[WrkResult]:
+    _say("starting scripts/run.sh")
+    with running_stack(workdir) as stack:
+        token = sign_up(stack, "bench-api@example.com")
+        _say(f"uploading {DOCUMENTS} documents and waiting for their analyses")
+        fixture = prepare(stack, token, workdir)
+        auth = f"Authorization: Bearer {token}"
+        bare, bare_url = start_bare_app(workdir)
+        try:
+            scenarios = [
+                Scenario("bare Flask {ok: true}", bare_url),
+                Scenario("GET /jobs/{id}", fixture.job_url, (auth,)),
+                Scenario(
+                    "GET /jobs/{id} If-None-Match",
+                    fixture.job_url,
+                    (auth, f"If-None-Match: {fixture.etag}"),
+                    304,
+                ),
+                Scenario(f"GET /documents?limit={DOCUMENTS}", fixture.list_url, (auth,)),
+            ]
+            results = []
+            for scenario in scenarios:
+                _say(f"wrk {duration} s: {scenario.name}")
+                results.append(run_wrk(wrk, scenario, duration, connections))
+                time.sleep(1)
+        finally:
+            stop_group(bare)
+        _say("stopping the stack")
+    return results
+
+
+def _say(text: str) -> None:
+    print(f"[api] {text}", file=sys.stderr, flush=True)
+
+
+if __name__ == "__main__":
+    main()
