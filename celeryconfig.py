@@ -56,6 +56,7 @@ task_routes = {
     "kraftd.analyze": {"queue": "analyze"},
     "kraftd.export": {"queue": "export"},
     "kraftd.watchdog": {"queue": MAINTENANCE_QUEUE},
+    "kraftd.expire_exports": {"queue": MAINTENANCE_QUEUE},
 }
 task_annotations = {
     f"kraftd.{name}": {"soft_time_limit": soft, "time_limit": hard}
@@ -92,6 +93,7 @@ beat_schedule = {
         "schedule": float(_settings.watchdog_interval_seconds),
         "options": {"expires": float(_settings.watchdog_interval_seconds)},
     },
+    "expire-exports": {"task": "kraftd.expire_exports", "schedule": 3600.0, "options": {"expires": 3600.0}},
 }
 beat_schedule_filename = str(_settings.data_dir / "celerybeat-schedule")
 

@@ -21,6 +21,15 @@ user_var: ContextVar[str | None] = ContextVar("user", default=None)
 
 _EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)+")
 _BEARER = re.compile(r"(?i)(bearer\s+|token[\"'=: ]+)[\w.-]{16,}")
+# `password=…`, `"password": "…"`, `jwt_secret_key='…'` (a settings repr): the value after a secret's name.
+_ASSIGNED = re.compile(
+    r"""(?ix)
+    (\b[\w-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|_key|dsn|connection_string|authorization)
+     ['"]?\s*[=:]\s*)
+    (?:'[^']*'|"[^"]*"|[^\s'",;&)}\]]+)
+    """
+)
+_JWT = re.compile(r"\beyJ[\w-]{8,}\.[\w-]{8,}\.[\w-]+")
 
 
 def user_hash(email: str) -> str:
@@ -29,8 +38,11 @@ def user_hash(email: str) -> str:
 
 
 def scrub(text: str) -> str:
-    """Hide e-mails and tokens in free text bound for logs or Sentry."""
-    return _BEARER.sub(r"\1[redacted]", _EMAIL.sub("[email]", text))
+    """Hide e-mails, tokens and assigned secrets in free text bound for logs or Sentry."""
+    text = _EMAIL.sub("[email]", text)
+    text = _JWT.sub("[redacted]", text)
+    text = _ASSIGNED.sub(r"\1[redacted]", text)
+    return _BEARER.sub(r"\1[redacted]", text)
 
 
 class JsonFormatter(logging.Formatter):
@@ -63,14 +75,52 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-_SECRET_KEYS = re.compile(r"(?i)pass|secret|token|authorization|cookie|key|code|email|text|content")
+# Keys whose values are credentials or personal data wherever they appear (headers, extra, contexts).
+# Matched on the key's parts (`access_token`, `X-Api-Key`, `refreshToken`), so `tiktoken` or `contexts` pass.
+_SECRET_PART = re.compile(
+    r"(?i)^(pass|passwd|password|pwd|secret|token|authorization|auth|cookie|key|apikey|email|e-mail|mail"
+    r"|dsn|credential|credentials|signature|sig|otp|mfa|recovery|session|sas)$"
+)
+_SECRET_SUBSTRING = re.compile(
+    r"(?i)password|passwd|secret|authorization|cookie|e-?mail|api[_-]?key|credential"
+)
+# Keys that, whole, name what a user sent or what a document says.
+_CONTENT_KEYS = frozenset(
+    {"code", "text", "content", "body", "data", "payload", "pages", "page", "chunk", "chunks", "raw"}
+)  # fmt: skip
+
+
+# Sentry's own fields that look like secrets by name but are not (the DSN's public key, in the trace context).
+_SENTRY_FIELDS = frozenset({"public_key"})
+
+
+def _is_secret_key(key: str) -> bool:
+    lowered = key.lower()
+    if lowered in _SENTRY_FIELDS:
+        return False
+    if lowered in _CONTENT_KEYS or _SECRET_SUBSTRING.search(key):
+        return True
+    parts = re.split(r"[^a-zA-Z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key))
+    return any(_SECRET_PART.match(part) for part in parts if part)
+
+
+def _drop_frame_vars(container: Any) -> None:
+    """Local variables hold document text, request bodies and settings: never send them."""
+    if not isinstance(container, dict):
+        return
+    for value in container.get("values") or []:
+        frames = ((value or {}).get("stacktrace") or {}).get("frames") or []
+        for frame in frames:
+            if isinstance(frame, dict):
+                frame.pop("vars", None)
 
 
 def _scrub_event(event: Any, _hint: Any) -> Any:
-    """Sentry `before_send`: drop request bodies and anything that looks like a credential or personal data."""
+    """Sentry `before_send`: drop request bodies, local variables, and anything that looks like a
+    credential or personal data; keep the event's structure (`contexts`, frames) intact so it still sends."""
 
     def clean(value: Any, key: str = "") -> Any:
-        if key and _SECRET_KEYS.search(key):
+        if key and _is_secret_key(key):
             return "[Filtered]"
         if isinstance(value, dict):
             return {k: clean(v, str(k)) for k, v in value.items()}
@@ -84,7 +134,10 @@ def _scrub_event(event: Any, _hint: Any) -> Any:
     if isinstance(request, dict):
         request.pop("data", None)
         request.pop("cookies", None)
+        request.pop("env", None)
     event.pop("user", None)
+    _drop_frame_vars(event.get("exception"))
+    _drop_frame_vars(event.get("threads"))
     return clean(event)
 
 
@@ -139,6 +192,7 @@ QUEUE_WAIT = Histogram(
     buckets=(0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120),
 )
 TASK_RETRIES = Counter("kraftd_task_retries_total", "Task retries after transient errors", ["step", "reason"])
+LLM_COST = Counter("kraftd_llm_cost_usd_total", "Estimated LLM cost in US dollars", ["model"])
 LLM_TOKENS = Counter("kraftd_llm_tokens_total", "LLM tokens used", ["direction", "model"])
 STORE_THROTTLED = Counter("kraftd_store_throttled_total", "Store answers of 429 (throttled)")
 QUEUE_DEPTH = Gauge("kraftd_queue_depth", "Messages waiting per queue", ["queue"], multiprocess_mode="max")

@@ -7,16 +7,20 @@ from pathlib import Path
 
 from flask import Blueprint, Response, jsonify, request
 from flask_jwt_extended import jwt_required
+from pydantic import Field
 
 from common import jobs
+from common.analysis import Feedback, Recommendation, Verdict
 from common.blobs import blob_name
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import QueueUnavailable
 from common.store import NotFound
+from common.telemetry import EXPORTS, FEEDBACK
 from web.deps import current_email
 from web.errors import ApiError
 from web.services import services
 from web.uploads import display_name, receive
+from web.validation import Body, parse_body
 
 bp = Blueprint("documents", __name__, url_prefix="/api/v1/documents")
 
@@ -134,6 +138,66 @@ def get_analysis(doc_id: str) -> Response:
             raise ApiError(409, "not_ready", "The analysis failed; see the document's latest job for why.")
         raise ApiError(409, "not_ready", "The analysis is not ready yet; poll the document's latest job.")
     return jsonify(doc.analysis.model_dump(mode="json"))
+
+
+class FeedbackBody(Body):
+    verdict: Verdict
+    comment: str | None = Field(default=None, max_length=5000)
+    edited_text: str | None = Field(default=None, max_length=5000)
+
+
+class ExportBody(Body):
+    include_original: bool = True
+
+
+@bp.put("/<doc_id>/recommendations/<rec_id>/feedback")
+@jwt_required()
+def give_feedback(doc_id: str, rec_id: str) -> Response:
+    """Accept, reject or edit one recommendation; the latest verdict wins."""
+    body = parse_body(FeedbackBody)
+    if body.verdict == "edited" and not (body.edited_text or "").strip():
+        raise ApiError(400, "invalid_request", "An edited verdict needs edited_text.")
+    owner = current_email()
+    doc = owned_document(owner, doc_id)
+    if doc.analysis is None:
+        raise ApiError(409, "not_ready", "The analysis is not ready yet.")
+    if not any(r.id == rec_id for r in doc.analysis.recommendations):
+        raise ApiError(404, "not_found", "No such recommendation.")
+    feedback = Feedback(verdict=body.verdict, comment=body.comment, edited_text=body.edited_text, at=utcnow())
+    found: list[Recommendation] = []
+
+    def change(fresh: Document) -> None:
+        assert fresh.analysis is not None
+        for rec in fresh.analysis.recommendations:
+            if rec.id == rec_id:
+                rec.feedback = feedback
+                found.append(rec)
+
+    jobs.mutate_document(services().store, owner, doc_id, change)
+    if services().settings.enable_export_tracking:
+        FEEDBACK.labels(body.verdict).inc()
+    return jsonify(recommendation=found[0].model_dump(mode="json"))
+
+
+@bp.post("/<doc_id>/exports")
+@jwt_required()
+def create_export(doc_id: str) -> tuple[Response, int, dict[str, str]]:
+    """Start building the export ZIP of an analysed document."""
+    body = parse_body(ExportBody)
+    owner = current_email()
+    svc = services()
+    doc = owned_document(owner, doc_id)
+    if doc.analysis is None:
+        raise ApiError(409, "not_ready", "The analysis is not ready yet; export it once it is.")
+    job = Job.new(owner, JobKind.EXPORT, doc.id, include_original=body.include_original)
+    try:
+        jobs.submit(svc.store, svc.celery, job)
+    except QueueUnavailable:
+        svc.store.delete_job(owner, job.id)
+        raise
+    if svc.settings.enable_export_tracking:
+        EXPORTS.inc()
+    return jsonify(job=job.public()), 202, {"Location": f"/api/v1/jobs/{job.id}"}
 
 
 @bp.delete("/<doc_id>")

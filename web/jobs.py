@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
+import unicodedata
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_jwt_extended import jwt_required
 
 from common import jobs
-from common.models import Document, DocumentStatus, Job, JobKind, JobStatus
+from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, utcnow
 from common.store import NotFound
 from web.deps import current_email
 from web.errors import ApiError
@@ -70,6 +72,45 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
     if job.kind is JobKind.ANALYSIS:
         _mark_document_canceled(owner, job)
     return jsonify(job=job.public()), 202
+
+
+@bp.get("/<job_id>/download")
+@jwt_required()
+def download(job_id: str) -> Response:
+    """The export ZIP, streamed."""
+    owner = current_email()
+    job = owned_job(owner, job_id)
+    if job.kind is not JobKind.EXPORT:
+        raise ApiError(404, "not_found", "This job has nothing to download.")
+    if job.status is not JobStatus.SUCCEEDED:
+        raise ApiError(409, "not_ready", "The export is not ready yet; poll the job.")
+    svc = services()
+    expired = job.expires_at is not None and job.expires_at <= utcnow()
+    if expired or not job.result_blob or not svc.blobs.exists(job.result_blob):
+        raise ApiError(410, "expired", "This export has expired; export the document again.")
+    try:
+        doc_name = svc.store.get_document(owner, job.document_id).filename
+    except NotFound:
+        doc_name = "document"
+    response = Response(
+        stream_with_context(svc.blobs.open_chunks(job.result_blob)),
+        mimetype="application/zip",
+        direct_passthrough=True,
+    )
+    response.headers["Content-Disposition"] = f'attachment; filename="{download_name(doc_name)}"'
+    if job.result_bytes is not None:
+        response.headers["Content-Length"] = str(job.result_bytes)
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
+
+
+def download_name(filename: str) -> str:
+    """A file name safe in a Content-Disposition header: ASCII letters, digits, dot, dash and underscore."""
+    base = filename.replace("\\", "/").rsplit("/", 1)[-1]
+    stem = base.rsplit(".", 1)[0] if "." in base else base
+    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
+    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip(".-_")[:80]
+    return f"{safe or 'contract'}-review.zip"
 
 
 def _mark_document_canceled(owner_email: str, job: Job) -> None:

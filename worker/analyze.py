@@ -6,7 +6,7 @@ import logging
 
 from common.analysis import Analysis
 from common.config import Settings
-from common.telemetry import LLM_TOKENS
+from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.llm_analyzer import LlmAnalyzer, estimate_cost
 from worker.offline_analyzer import analyze_offline
 from worker.quotes import verify_clauses
@@ -29,6 +29,8 @@ def _record_usage(analysis: Analysis) -> None:
     LLM_TOKENS.labels("input", model).inc(analysis.usage.input_tokens)
     LLM_TOKENS.labels("output", model).inc(analysis.usage.output_tokens)
     cost = estimate_cost(analysis.model, analysis.usage)
+    if cost is not None:
+        LLM_COST.labels(model).inc(cost)
     log.info(
         "document %s analysed by %s: %d input + %d output tokens, estimated cost %s",
         analysis.document_id,

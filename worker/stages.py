@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
 from common.analysis import Usage
-from common.blobs import blob_name
+from common.blobs import CHUNK, blob_name
 from common.jobs import Unchanged, mutate_document, mutate_job
-from common.models import Document, DocumentStatus, Job
+from common.models import Document, DocumentStatus, Job, utcnow
 from common.store import NotFound
 from worker.analyze import analyze
 from worker.errors import PermanentError
+from worker.export import ExportRequest, build_export
 from worker.extract import ExtractionError, extract_text
 from worker.runner import StepContext
 
@@ -48,6 +51,46 @@ def extract_step(ctx: StepContext, job: Job) -> None:
             fresh.status = DocumentStatus.PROCESSING
 
     mutate_document(ctx.store, job.owner_email, doc.id, change)
+
+
+def export_step(ctx: StepContext, job: Job) -> None:
+    """Build the export ZIP in a temporary file, store it, and record its size, checksum and expiry on the job."""
+    doc = _document(ctx, job)
+    if doc.analysis is None:
+        raise PermanentError("not_ready", "The document has no analysis to export yet.")
+    name = blob_name(job.owner_email, "documents", doc.id, "exports", f"{job.id}.zip")
+    with tempfile.TemporaryDirectory(prefix="kraftd-export-") as tmp:
+        original = None
+        if job.include_original:
+            original = Path(tmp) / "original"
+            ctx.blobs.download_to(doc.blob_name, original)
+        archive = Path(tmp) / "export.zip"
+        build_export(
+            archive,
+            ExportRequest(
+                document=doc.public(),
+                job=job.public(),
+                filename=doc.filename,
+                analysis=doc.analysis,
+                include_ai=ctx.settings.enable_ai_export,
+                generated_at=utcnow(),
+                original=original,
+            ),
+        )
+        digest = hashlib.sha256()
+        with archive.open("rb") as source:
+            while chunk := source.read(CHUNK):
+                digest.update(chunk)
+        size = archive.stat().st_size
+        ctx.blobs.upload_file(name, archive, "application/zip", digest.hexdigest())
+
+    def record(fresh: Job) -> None:
+        fresh.result_blob = name
+        fresh.result_bytes = size
+        fresh.result_sha256 = digest.hexdigest()
+        fresh.expires_at = utcnow() + timedelta(days=ctx.settings.export_ttl_days)
+
+    mutate_job(ctx.store, job.owner_email, job.id, record)
 
 
 def _record_usage(ctx: StepContext, job: Job, usage: Usage) -> None:

@@ -30,13 +30,13 @@ from common.telemetry import (
     init_sentry,
     job_id_var,
 )
-from worker import control, stages, watchdog
+from worker import control, housekeeping, stages, watchdog
 from worker.errors import PermanentError, TransientError
 from worker.runner import StepContext, run_step
 
 log = logging.getLogger(__name__)
 app = celery_app
-__all__ = ["analyze", "app", "control", "extract", "run_watchdog"]
+__all__ = ["analyze", "app", "control", "expire_exports", "export", "extract", "run_watchdog"]
 
 
 @cache
@@ -100,6 +100,19 @@ def extract(self: Task, owner_email: str, job_id: str) -> None:
 def analyze(self: Task, owner_email: str, job_id: str) -> None:
     """Analyse the extracted text."""
     _run_stage(self, "analyze", owner_email, job_id, stages.analyze_step)
+
+
+@app.task(name="kraftd.export", bind=True)
+def export(self: Task, owner_email: str, job_id: str) -> None:
+    """Build the export ZIP of a document."""
+    _run_stage(self, "export", owner_email, job_id, stages.export_step)
+
+
+@app.task(name="kraftd.expire_exports")
+def expire_exports() -> int:
+    """Delete export ZIPs past their expiry; their downloads answer 410 from then on."""
+    ctx = context()
+    return housekeeping.expire_exports(ctx.store, ctx.blobs)
 
 
 @app.task(name="kraftd.watchdog")
