@@ -51,7 +51,7 @@ from worker.analyze import analyze
 from worker.extract import extract_text
 
 ROOT = Path(__file__).resolve().parent.parent
-PASSWORD = "Bench-run-password-42"  # noqa: S105 - the throwaway account of a throwaway stack
+PASSWORD = "Bench-run-password-42"
 READY_TIMEOUT = 90.0
 JOB_TIMEOUT = 300.0
 FINISHED = {"succeeded", "failed", "canceled"}

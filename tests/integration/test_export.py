@@ -155,7 +155,9 @@ def test_the_export_zip_holds_exactly_what_the_contract_lists(
         "manifest.json",
         *original,
     }
-    assert len(original) == 1 and ".." not in original[0] and original[0].count("/") == 1
+    assert len(original) == 1
+    assert ".." not in original[0]
+    assert original[0].count("/") == 1
     assert archive.read(original[0]) == HOSTILE_TEXT.encode()
 
     manifest = json.loads(archive.read("manifest.json"))
@@ -179,10 +181,12 @@ def test_the_export_zip_holds_exactly_what_the_contract_lists(
     title = re.search(r"<title>(.*)</title>", html)
     assert title, html[:500]
     assert "evil &lt;img src=x onerror=alert(2)&gt; &amp; co&#39;s.txt" in title.group(1), "shown, escaped"
-    assert "<script" not in html and "<img" not in html
+    assert "<script" not in html
+    assert "<img" not in html
     assert "&lt;img src=x onerror=alert(1)&gt;" in html, "the hostile clause text is shown, escaped"
     assert not re.search(r"(?:src|href)\s*=\s*[\"']?(?:https?:)?//", html), "no network references"
-    assert "Summary" in html and "Recommendations" in html
+    assert "Summary" in html
+    assert "Recommendations" in html
 
     analysis = json.loads(archive.read("analysis.json"))
     assert analysis["document_id"] == doc_id
@@ -251,7 +255,8 @@ def test_an_expired_export_is_deleted_and_answers_410(
     svc = stack_app.extensions["kraftd"]
     record = svc.store.get_job(email, job["id"])
     blob = record.result_blob
-    assert blob and svc.blobs.exists(blob)
+    assert blob
+    assert svc.blobs.exists(blob)
     record.expires_at = utcnow()
     svc.store.update_job(record)
 
