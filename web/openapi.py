@@ -10,7 +10,7 @@ from typing import Any
 from flask import Blueprint, Response, jsonify
 from pydantic import BaseModel
 
-from web import auth
+from web import auth, documents
 
 bp = Blueprint("openapi", __name__)
 
@@ -75,6 +75,12 @@ OPERATIONS: tuple[Op, ...] = (
        errors=(401, 404)),
     Op("get", "/api/v1/documents/{doc_id}/analysis", "The analysis of a document", "documents",
        errors=(401, 404, 409)),
+    Op("put", "/api/v1/documents/{doc_id}/recommendations/{rec_id}/feedback", "Accept, reject or edit a recommendation",
+       "documents", body=documents.FeedbackBody, errors=(401, 404, 409)),
+    Op("post", "/api/v1/documents/{doc_id}/exports", "Start a ZIP export of the analysis", "documents",
+       body=documents.ExportBody, ok=202, errors=(401, 404, 409, 503)),
+    Op("get", "/api/v1/jobs/{job_id}/download", "The export ZIP of a finished export job", "jobs",
+       errors=(401, 404, 409, 410)),
     Op("get", "/api/v1/jobs", "The caller's jobs (`status`, `kind`)", "jobs", errors=(401,),
        extra={"parameters": [_query("status", "string"), _query("kind", "string")]}),
     Op("get", "/api/v1/jobs/{job_id}", "One job; answers 304 to a matching If-None-Match", "jobs",
