@@ -309,7 +309,7 @@ class CosmosStore:
             params["@after"] = _decode_cursor(cursor)
         sql += " ORDER BY c.created_key DESC"
         items = self._query_first(self._documents, sql, params, owner_email, limit + 1)
-        docs = [_load(Document, item) for item in items[:limit]]
+        docs = [_load(Document, {**item, "analysis": None}) for item in items[:limit]]
         next_cursor = _encode_cursor(items[limit - 1]["created_key"]) if len(items) > limit else None
         return Page(docs, next_cursor)
 

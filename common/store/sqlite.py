@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from common import codec
+from common.analysis import Analysis
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Page, StoreUnavailable
 
@@ -32,6 +33,7 @@ CREATE TABLE IF NOT EXISTS documents (
     status TEXT NOT NULL,
     version TEXT NOT NULL,
     body TEXT NOT NULL,
+    analysis TEXT,
     PRIMARY KEY (owner_email, id)
 );
 CREATE INDEX IF NOT EXISTS documents_by_created ON documents (owner_email, created_at DESC, id DESC);
@@ -77,6 +79,9 @@ class SqliteStore:
         self._local = threading.local()
         with self._conn() as conn:
             conn.executescript(_SCHEMA)
+            columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
+            if "analysis" not in columns:  # a database made before the analysis had a column of its own
+                conn.execute("ALTER TABLE documents ADD COLUMN analysis TEXT")
 
     def _conn(self) -> sqlite3.Connection:
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
@@ -100,7 +105,18 @@ class SqliteStore:
     def _body(record: User | Document | Job) -> str:
         data = codec.dump(record)
         data.pop("version", None)
+        data.pop("analysis", None)  # documents keep it in a column of its own, read only when wanted
         return json.dumps(data, separators=(",", ":"))
+
+    @staticmethod
+    def _analysis(doc: Document) -> str | None:
+        return doc.analysis.model_dump_json() if doc.analysis is not None else None
+
+    def _load_document(self, body: str, version: str, analysis: str | None) -> Document:
+        doc = self._load(Document, body, version)
+        if analysis is not None:
+            doc.analysis = Analysis.model_validate_json(analysis)
+        return doc
 
     @staticmethod
     def _load(cls: type[T], body: str, version: str) -> T:
@@ -146,9 +162,9 @@ class SqliteStore:
         doc.version = uuid.uuid4().hex
         try:
             self._exec(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (doc.owner_email, doc.id, _stamp(doc.created_at), doc.sha256, str(doc.status), doc.version,
-                 self._body(doc)),
+                 self._body(doc), self._analysis(doc)),
             )  # fmt: skip
         except sqlite3.IntegrityError as exc:
             raise AlreadyExists(doc.id) from exc
@@ -156,17 +172,27 @@ class SqliteStore:
 
     def get_document(self, owner_email: str, doc_id: str) -> Document:
         row = self._exec(
-            "SELECT body, version FROM documents WHERE owner_email = ? AND id = ?", (owner_email, doc_id)
+            "SELECT body, version, analysis FROM documents WHERE owner_email = ? AND id = ?",
+            (owner_email, doc_id),
         ).fetchone()
         if row is None:
             raise NotFound(doc_id)
-        return self._load(Document, row[0], row[1])
+        return self._load_document(*row)
 
     def update_document(self, doc: Document) -> Document:
         new_version = uuid.uuid4().hex
         cur = self._exec(
-            "UPDATE documents SET body = ?, status = ?, version = ? WHERE owner_email = ? AND id = ? AND version = ?",
-            (self._body(doc), str(doc.status), new_version, doc.owner_email, doc.id, doc.version),
+            "UPDATE documents SET body = ?, analysis = ?, status = ?, version = ?"
+            " WHERE owner_email = ? AND id = ? AND version = ?",
+            (
+                self._body(doc),
+                self._analysis(doc),
+                str(doc.status),
+                new_version,
+                doc.owner_email,
+                doc.id,
+                doc.version,
+            ),
         )
         self._check_updated(cur, "documents", "owner_email = ? AND id = ?", (doc.owner_email, doc.id))
         doc.version = new_version
@@ -190,11 +216,11 @@ class SqliteStore:
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
         row = self._exec(
-            "SELECT body, version FROM documents WHERE owner_email = ? AND sha256 = ? AND status = ?"
+            "SELECT body, version, analysis FROM documents WHERE owner_email = ? AND sha256 = ? AND status = ?"
             " ORDER BY created_at DESC LIMIT 1",
             (owner_email, sha256, str(DocumentStatus.ANALYZED)),
         ).fetchone()
-        return self._load(Document, row[0], row[1]) if row else None
+        return self._load_document(*row) if row else None
 
     # jobs
 

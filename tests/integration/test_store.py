@@ -167,6 +167,16 @@ def test_a_created_document_reads_back_equal_with_its_analysis(store: Store, own
     assert store.get_document(owner, doc.id) == doc
 
 
+def test_listed_documents_come_without_their_analysis(store: Store, owner: str) -> None:
+    doc = a_document(owner)
+    doc.analysis = Analysis(document_id=doc.id, analyzer="offline", summary="Long analysis, not for lists.")
+    store.create_document(doc)
+    (listed,) = store.list_documents(owner, limit=10).items
+    assert listed.analysis is None
+    assert listed.id == doc.id
+    assert store.get_document(owner, doc.id).analysis == doc.analysis
+
+
 def test_creating_a_document_twice_is_already_exists(store: Store, owner: str) -> None:
     doc = store.create_document(a_document(owner))
     with pytest.raises(AlreadyExists):
