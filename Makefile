@@ -29,7 +29,7 @@ run: $(VENV)/.runtime
 	exec scripts/run.sh
 
 system-deps:
-	@scripts/system_deps.sh redis-server
+	@scripts/system_deps.sh redis-server prometheus
 
 npm-deps:
 	@if [ -f package.json ]; then scripts/system_deps.sh nodejs npm && \
@@ -42,11 +42,19 @@ lint: $(VENV)/.dev
 typecheck: $(VENV)/.dev
 	$(BIN)/mypy
 
-test: $(VENV)/.dev system-deps npm-deps lint typecheck
+# headless Chromium for the browser tests (tests/e2e), from Debian's packages
+browser-deps:
+	@scripts/system_deps.sh chromium
+
+test: $(VENV)/.dev system-deps browser-deps npm-deps lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev system-deps
 	$(BIN)/python bench/run_all.py
+
+# 60 s of each load scenario (locust) against `make run` on loopback, then a table; see ops/README.md.
+load: $(VENV)/.dev system-deps
+	$(BIN)/python tests/load/run_load.py --duration $${LOAD_SECONDS:-60}
 
 clean:
 	rm -rf $(VENV) node_modules var test-artifacts .mypy_cache .ruff_cache .pytest_cache

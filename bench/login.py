@@ -37,7 +37,10 @@ def main() -> None:
     )
     parser.add_argument("--base-url", default="http://127.0.0.1:8000")
     parser.add_argument(
-        "--log", type=Path, required=True, help="the stack's output or an SMTP sink's log, where the e-mail lands"
+        "--log",
+        type=Path,
+        required=True,
+        help="the stack's output or an SMTP sink's log, where the e-mail lands",
     )
     parser.add_argument("-n", type=int, default=20)
     args = parser.parse_args()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages named on the command line when their command is missing.
-# Usage: scripts/system_deps.sh redis-server [chromium] [wrk] [nodejs npm] [python3-venv]
+# Usage: scripts/system_deps.sh redis-server [prometheus] [chromium] [wrk] [nodejs npm] [python3-venv]
 set -euo pipefail
 
 command_for() {
@@ -8,6 +8,7 @@ command_for() {
     redis-server) echo redis-server ;;
     chromium) echo chromium ;;
     nodejs) echo node ;;
+    prometheus) echo promtool ;;
     python3-venv) echo "" ;;
     *) echo "$1" ;;
   esac

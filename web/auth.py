@@ -5,15 +5,24 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+import segno
 from flask import Blueprint, Response, jsonify, request
-from flask_jwt_extended import create_access_token, create_refresh_token, decode_token, get_jwt, jwt_required
+from flask_jwt_extended import (
+    create_access_token,
+    create_refresh_token,
+    decode_token,
+    get_jwt,
+    jwt_required,
+    verify_jwt_in_request,
+)
 from flask_limiter.util import get_remote_address
-from jwt import InvalidTokenError
+from jwt import ExpiredSignatureError, InvalidTokenError
+from werkzeug.http import dump_cookie
 
 from common.blobs import owner_prefix
 from common.models import User
 from common.store import AlreadyExists, NotFound
-from common.telemetry import LOGIN_FAILURES
+from common.telemetry import LOGIN_FAILURES, user_hash, user_var
 from web import mfa
 from web.deps import current_email, current_user
 from web.errors import ApiError
@@ -22,11 +31,24 @@ from web.mail import send_verification
 from web.passwords import WeakPassword, check_policy, hash_password, verify_password
 from web.recaptcha import recaptcha_passes
 from web.services import services
-from web.tokens import MFA_MAX_AGE, VERIFY_MAX_AGE, InvalidToken, make_token, read_token, revoke, revoke_all
+from web.tokens import (
+    MFA_MAX_AGE,
+    VERIFY_MAX_AGE,
+    InvalidToken,
+    is_revoked,
+    make_token,
+    read_token,
+    revoke,
+    revoke_all,
+)
 from web.validation import Body, json_field, normalise_email, parse_body
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
+
+# The browser keeps its refresh token here, out of reach of page scripts; it reaches only refresh and logout.
+REFRESH_COOKIE = "kraftd_refresh"
+REFRESH_COOKIE_PATH = "/api/v1/auth"
 
 
 class RegisterBody(Body):
@@ -117,6 +139,56 @@ def _tokens(email: str) -> dict[str, Any]:
         "token_type": "Bearer",
         "expires_in": settings.jwt_access_minutes * 60,
     }
+
+
+def _signed_in(email: str) -> Response:
+    """The tokens as JSON (CONTRACT.md), and the refresh token again as an HttpOnly cookie for the browser app."""
+    tokens = _tokens(email)
+    response = jsonify(tokens)
+    response.set_cookie(
+        REFRESH_COOKIE,
+        tokens["refresh_token"],
+        max_age=services().settings.jwt_refresh_days * 24 * 3600,
+        path=REFRESH_COOKIE_PATH,
+        secure=True,
+        httponly=True,
+        samesite="Strict",
+    )
+    return response
+
+
+def _cookie_cleared() -> str:
+    """A Set-Cookie header value that removes the refresh cookie."""
+    return dump_cookie(
+        REFRESH_COOKIE, "", max_age=0, path=REFRESH_COOKIE_PATH, secure=True, httponly=True, samesite="Strict"
+    )
+
+
+def _require_own_origin() -> None:
+    """CSRF guard for the cookie: the request must come from one of our origins, which browsers always state."""
+    origin = request.headers.get("Origin", "")
+    if not origin or origin not in {*services().settings.origins, request.host_url.rstrip("/")}:
+        raise ApiError(403, "origin_not_allowed", "This request must come from the Kraftd Docs app itself.")
+
+
+def _cookie_refresh_claims() -> dict[str, Any] | None:
+    """The claims of the refresh cookie when the request carries one, checked like a bearer refresh token."""
+    token = request.cookies.get(REFRESH_COOKIE)
+    if not token:
+        return None
+    _require_own_origin()
+    clear = {"Set-Cookie": _cookie_cleared()}
+    try:
+        claims = decode_token(token)
+    except ExpiredSignatureError as exc:
+        raise ApiError(401, "token_expired", "Your session has expired. Sign in again.", clear) from exc
+    except InvalidTokenError as exc:
+        raise ApiError(401, "invalid_token", "Your session is not valid. Sign in again.", clear) from exc
+    if claims.get("type") != "refresh":
+        raise ApiError(401, "invalid_token", "Your session is not valid. Sign in again.", clear)
+    if is_revoked(services().redis, str(claims["jti"]), str(claims["sub"]), int(claims.get("iat", 0))):
+        raise ApiError(401, "token_revoked", "This token was revoked. Sign in again.", clear)
+    return claims
 
 
 def _check_password(user: User | None, password: str) -> None:
@@ -212,7 +284,7 @@ def login() -> Response:
     if user.mfa_enabled:
         token = make_token(services().settings.jwt_secret_key, "mfa", {"email": user.email})
         return jsonify(mfa_required=True, mfa_token=token)
-    return jsonify(_tokens(user.email))
+    return _signed_in(user.email)
 
 
 @bp.post("/mfa/verify")
@@ -232,7 +304,7 @@ def mfa_verify() -> Response:
         LOGIN_FAILURES.labels("mfa_code").inc()
         raise ApiError(401, "invalid_code", "That code is not valid.")
     svc.store.update_user(user)
-    return jsonify(_tokens(user.email))
+    return _signed_in(user.email)
 
 
 def _accept_code(user: User, code: str) -> bool:
@@ -253,14 +325,19 @@ def _accept_code(user: User, code: str) -> bool:
 @bp.post("/mfa/setup")
 @jwt_required()
 def mfa_setup() -> Response:
-    """Start MFA setup: a new TOTP secret to scan; it takes effect on `/mfa/enable`."""
+    """Start MFA setup: a new TOTP secret to scan; it takes effect on `/mfa/enable`.
+
+    `qr_svg` is the `otpauth_uri` as a QR code, an SVG `data:` URI the page shows as an image.
+    """
     user = current_user()
     if user.mfa_enabled:
         raise ApiError(409, "mfa_already_enabled", "MFA is already on. Turn it off first to set it up again.")
     secret = mfa.new_secret()
     user.mfa_secret = mfa.MfaKeys(services().settings.jwt_secret_key).encrypt(secret)
     services().store.update_user(user)
-    return jsonify(secret=secret, otpauth_uri=mfa.otpauth_uri(secret, user.email))
+    uri = mfa.otpauth_uri(secret, user.email)
+    qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111827", light="#ffffff")
+    return jsonify(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
 
 
 @bp.post("/mfa/enable")
@@ -303,10 +380,15 @@ def mfa_disable() -> Response:
 
 
 @bp.post("/refresh")
-@jwt_required(refresh=True)
 def refresh() -> Response:
-    """A new access token for a valid refresh token."""
-    email = current_email()
+    """A new access token for a valid refresh token: the bearer one, or else the browser's refresh cookie."""
+    claims = None if "Authorization" in request.headers else _cookie_refresh_claims()
+    if claims is None:
+        verify_jwt_in_request(refresh=True)
+        email = current_email()
+    else:
+        email = str(claims["sub"])
+        user_var.set(user_hash(email))
     if _find_user(email) is None:
         raise ApiError(401, "unauthorized", "This account no longer exists.")
     return jsonify(access_token=create_access_token(identity=email),
@@ -315,11 +397,17 @@ def refresh() -> Response:
 
 @bp.post("/logout")
 @jwt_required()
-def logout() -> tuple[str, int]:
-    """Revoke the access token and, when given, the refresh token."""
+def logout() -> tuple[str, int, dict[str, str]]:
+    """Revoke the access token and the refresh token given, in the body or as the browser's cookie."""
     body = parse_body(LogoutBody)
     svc = services()
     claims = get_jwt()
+    # The bearer access token authorises a logout, so no other site can forge one. The cookie is honoured on the
+    # app's own requests (browsers always send Origin); a client without Origin is served as CONTRACT.md says.
+    from_app = REFRESH_COOKIE in request.cookies and "Origin" in request.headers
+    if from_app:
+        _require_own_origin()
+        _revoke_cookie_token(str(claims["sub"]))
     if body.refresh_token:
         try:
             refresh_claims = decode_token(body.refresh_token, allow_expired=True)
@@ -331,7 +419,17 @@ def logout() -> tuple[str, int]:
             )
         revoke(svc.redis, refresh_claims["jti"], refresh_claims["exp"])
     revoke(svc.redis, claims["jti"], claims["exp"])
-    return "", 204
+    return "", 204, ({"Set-Cookie": _cookie_cleared()} if from_app else {})
+
+
+def _revoke_cookie_token(subject: str) -> None:
+    """Revoke the refresh cookie's token when it is a valid one of `subject`; anything else just goes away."""
+    try:
+        cookie_claims = decode_token(request.cookies[REFRESH_COOKIE], allow_expired=True)
+    except InvalidTokenError:
+        return
+    if cookie_claims.get("sub") == subject and cookie_claims.get("type") == "refresh":
+        revoke(services().redis, cookie_claims["jti"], cookie_claims["exp"])
 
 
 @bp.get("/me")

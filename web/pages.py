@@ -1,8 +1,11 @@
-"""The browser app's entry points: `/` and the e-mail verification link, both served from `static/`."""
+"""The browser app's entry points: `/` and the e-mail verification link, both served from `static/`,
+and the little the app must learn from the server before it starts (`/api/v1/config`)."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, send_from_directory
+from flask import Blueprint, Response, current_app, jsonify, send_from_directory
+
+from web.services import services
 
 bp = Blueprint("pages", __name__)
 
@@ -23,3 +26,12 @@ def index() -> Response:
 def verify_email_page() -> Response:
     """The link from the verification e-mail: the app reads the token and completes it through the API."""
     return _index()
+
+
+@bp.get("/api/v1/config")
+def app_config() -> Response:
+    """Public settings the browser app needs: the reCAPTCHA v3 site key (null when off) and the upload limit."""
+    settings = services().settings
+    return jsonify(
+        recaptcha_site_key=settings.recaptcha_site_key or None, max_upload_mb=settings.max_upload_mb
+    )
