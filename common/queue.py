@@ -90,7 +90,7 @@ class QueueStatus:
     drained: bool
 
 
-def _oldest_age(client: redis.Redis, queue: str) -> float | None:
+def oldest_age(client: redis.Redis, queue: str) -> float | None:
     """Age of the message that has waited longest (kombu pushes on the left and pops on the right)."""
     raw = client.lindex(queue, -1)
     if raw is None:
@@ -142,7 +142,7 @@ def queue_statuses(app: Celery, client: redis.Redis, timeout: float = 2.0) -> li
     held = drained_queues(client)
     return [
         QueueStatus(
-            q, queue_depth(client, q), consumers[q], active[q], reserved[q], _oldest_age(client, q), q in held
+            q, queue_depth(client, q), consumers[q], active[q], reserved[q], oldest_age(client, q), q in held
         )
         for q in QUEUES
     ]

@@ -195,6 +195,12 @@ TASK_RETRIES = Counter("kraftd_task_retries_total", "Task retries after transien
 LLM_COST = Counter("kraftd_llm_cost_usd_total", "Estimated LLM cost in US dollars", ["model"])
 LLM_TOKENS = Counter("kraftd_llm_tokens_total", "LLM tokens used", ["direction", "model"])
 STORE_THROTTLED = Counter("kraftd_store_throttled_total", "Store answers of 429 (throttled)")
+QUEUE_OLDEST_AGE = Gauge(
+    "kraftd_queue_oldest_age_seconds",
+    "Age of the oldest waiting message per queue (0 when empty)",
+    ["queue"],
+    multiprocess_mode="max",
+)
 QUEUE_DEPTH = Gauge("kraftd_queue_depth", "Messages waiting per queue", ["queue"], multiprocess_mode="max")
 EXPORTS = Counter("kraftd_exports_total", "Exports requested")
 FEEDBACK = Counter("kraftd_recommendation_feedback_total", "Recommendation feedback given", ["verdict"])

@@ -5,8 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, Response, jsonify
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest, multiprocess
 
-from common.queue import QUEUES, queue_depth
-from common.telemetry import QUEUE_DEPTH
+from common.queue import QUEUES, oldest_age, queue_depth
+from common.telemetry import QUEUE_DEPTH, QUEUE_OLDEST_AGE
 from web.extensions import limiter
 from web.services import services
 
@@ -44,6 +44,7 @@ def metrics() -> Response:
     try:
         for queue in QUEUES:
             QUEUE_DEPTH.labels(queue).set(queue_depth(svc.redis, queue))
+            QUEUE_OLDEST_AGE.labels(queue).set(oldest_age(svc.redis, queue) or 0.0)
     except Exception:  # noqa: S110 - depth is best effort; the other metrics still answer
         pass
     if svc.settings.prometheus_multiproc_dir:

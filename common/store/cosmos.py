@@ -27,6 +27,7 @@ from common import codec
 from common.config import Settings
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Page, StoreError, StoreUnavailable
+from common.telemetry import STORE_THROTTLED
 
 T = TypeVar("T", User, Document, Job)
 
@@ -122,7 +123,14 @@ def _new_client(endpoint: str, key: str | None) -> CosmosClient:
         retry_throttle_total=9,
         retry_throttle_backoff_max=30,
         connection_timeout=10,
+        raw_response_hook=_count_throttling,
     )
+
+
+def _count_throttling(response: Any) -> None:
+    """Every 429 Cosmos answers, retried or not, for the throttling alert."""
+    if getattr(response.http_response, "status_code", None) == 429:
+        STORE_THROTTLED.inc()
 
 
 def item_id(key: str) -> str:

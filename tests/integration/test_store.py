@@ -26,6 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
+from prometheus_client import REGISTRY
 
 from common.analysis import Analysis, Party
 from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, User
@@ -458,9 +459,11 @@ def test_cosmos_waits_out_throttling_as_told(
     proxy, store = throttled
     store.create_user(User(owner, "hash"))
     proxy.throttle = 3
+    counted = REGISTRY.get_sample_value("kraftd_store_throttled_total") or 0.0
     started = time.monotonic()
     assert store.get_user(owner).email == owner
     assert proxy.throttled == 3
+    assert REGISTRY.get_sample_value("kraftd_store_throttled_total") == counted + 3, "each 429 is counted"
     assert time.monotonic() - started >= 3 * proxy.retry_after_ms / 1000
 
 
