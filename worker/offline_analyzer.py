@@ -441,7 +441,7 @@ _DURATION = (
     r"calendar\s+|business\s+|contract\s+)?(?:year|month|day|week)s?)"
 )
 _INITIAL_TERM = re.compile(
-    rf"(?:initial\s+term|term\s+of\s+this\s+agreement|this\s+agreement)[^.]{{0,160}}?(?:period\s+of|for|of)\s+(?P<d>{_DURATION})",
+    rf"(?:initial\s+term|term\s+of\s+this\s+agreement|this\s+agreement)[^.]{{0,160}}?(?:period\s+of|for|of|is|be)\s+(?P<d>{_DURATION})",
     re.IGNORECASE,
 )
 _RENEWAL_SPAN = re.compile(
@@ -453,11 +453,31 @@ _NOTICE_SPAN = re.compile(
 )
 
 
+_LEADING_FILLER = re.compile(r"^(?:(?:renewal|terms?|periods?|of)\s+)+", re.IGNORECASE)
+_BEFORE_DEADLINE = re.compile(r"^[^.;]{0,40}?\b(?:prior|before|in\s+advance|preceding)\b", re.IGNORECASE)
+
+
+def _notice_duration(text: str) -> re.Match[str] | None:
+    """The notice period in a non-renewal clause: the duration that comes before a deadline ("sixty days
+    before the end of the term"), not the renewal period that may stand next to the word "notice"."""
+    fallback = None
+    for match in _NOTICE_SPAN.finditer(text):
+        before = text[max(0, match.start() - 25) : match.start()].lower()
+        if re.search(r"(?:successive|additional|consecutive|further|\bfor|terms?\s+of)\s*$", before):
+            continue
+        if _BEFORE_DEADLINE.match(text, match.end()):
+            return match
+        if fallback is None and "notice" in text[max(0, match.start() - 60) : match.start()].lower():
+            fallback = match
+    return fallback
+
+
 def _term(found: dict[str, list[Hit]], text: str) -> Term | None:
     initial = None
-    match = _INITIAL_TERM.search(text)
-    if match:
-        initial = " ".join(match.group("d").split())
+    for match in _INITIAL_TERM.finditer(text):
+        if "renew" not in match.group(0).lower():  # "shall renew for successive terms of…" is the renewal
+            initial = " ".join(match.group("d").split())
+            break
     renewal = None
     for hit in found.get("renewal_term", []):
         low = hit.text.lower()
@@ -477,20 +497,11 @@ def _term(found: dict[str, list[Hit]], text: str) -> Term | None:
                 ),
                 spans[0],
             )
-            renewal = " ".join(best.group("d").split())
+            renewal = _LEADING_FILLER.sub("", " ".join(best.group("d").split()))
             break
     notice = None
     for hit in found.get("notice_period_to_terminate_renewal", []):
-        notice_match: re.Match[str] | None = None
-        for match in _NOTICE_SPAN.finditer(hit.text):
-            before = hit.text[max(0, match.start() - 25) : match.start()].lower()
-            if re.search(r"(?:successive|additional|consecutive|further|\bfor)\s*$", before):
-                continue
-            after = hit.text[match.end() : match.end() + 80].lower()
-            if notice_match is None or re.search(r"prior|before|in advance|notice", after):
-                notice_match = match
-                if re.search(r"prior|before|in advance|notice", after):
-                    break
+        notice_match = _notice_duration(hit.text)
         if notice_match:
             notice = " ".join(notice_match.group("d").split())
             break

@@ -214,3 +214,17 @@ def test_little_input_gives_a_valid_empty_analysis(pages: list[str]) -> None:
     assert analysis.governing_law is None
     assert "little could be found" in analysis.summary.lower()
     Analysis.model_validate_json(analysis.model_dump_json())
+
+
+def test_the_notice_period_is_the_deadline_not_the_renewal_period_beside_it() -> None:
+    text = (
+        'SERVICES AGREEMENT between Acme Inc. ("Customer") and Beta LLC ("Provider").\n'
+        "1. Term. The initial term of this Agreement is one (1) year. This Agreement shall automatically renew for "
+        "successive renewal terms of twelve (12) months each, unless either party gives written notice of "
+        "non-renewal at least sixty (60) days before the end of the then-current term."
+    )
+    term = analyze_offline([text], "d").term
+    assert term is not None
+    assert term.initial == "one (1) year"
+    assert term.renewal == "twelve (12) months"
+    assert term.notice_period == "at least sixty (60) days"
