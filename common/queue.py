@@ -151,8 +151,10 @@ def queue_statuses(app: Celery, client: redis.Redis, timeout: float = 2.0) -> li
 def start_drain(app: Celery, client: redis.Redis, queues: set[str]) -> None:
     """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer."""
     client.sadd(DRAIN_KEY, *queues)
+    # Sent without waiting for replies: waiting after each would leave the other queues consuming meanwhile.
+    # The caller then waits for in-flight tasks, which is what tells that the workers obeyed.
     for queue in queues:
-        app.control.cancel_consumer(queue, reply=True, timeout=2.0)
+        app.control.cancel_consumer(queue)
 
 
 def resume(app: Celery, client: redis.Redis, queues: set[str]) -> None:

@@ -172,6 +172,9 @@ def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, tas
             job.progress = 100
             job.task_id = None
         else:
+            # Waiting for the next stage's worker is being queued: the watchdog then judges the job by its
+            # queue, not by a heartbeat nobody is writing.
+            job.move_to(JobStatus.QUEUED)
             job.task_id = next_task
             job.enqueued_at = utcnow()
             handover.append(following.name)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import signal
 import time
 from collections.abc import Iterator
 
@@ -11,6 +12,7 @@ from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
+from common.models import JobStatus, utcnow
 from tests.conftest import Mailbox
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
@@ -121,3 +123,55 @@ def test_drain_rejects_an_unknown_queue(stack_app: Flask) -> None:
     result = run(stack_app, "queues", "drain", "--queue", "nope")
     assert result.exit_code != 0
     assert "unknown queue" in result.output
+
+
+def test_a_drain_during_a_burst_lets_in_flight_work_finish_and_starts_nothing_new(
+    stack_client: FlaskClient, stack_app: Flask, mailbox: Mailbox, email: str, resumed_afterwards: None
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    body = CONTRACT_TEXT * 1000  # a few seconds of analysis each
+    jobs = [
+        upload(stack_client, tokens, f"b{i}.txt", f"{body}{i}".encode()).json["job"]["id"] for i in range(6)
+    ]
+    time.sleep(0.5)  # let the workers pick some up
+
+    drained = run(stack_app, "queues", "drain", "--timeout", "120")
+    returned = utcnow()
+    assert drained.exit_code == 0, drained.output
+    time.sleep(2)
+
+    store = stack_app.extensions["kraftd"].store
+    records = [store.get_job(email, job_id) for job_id in jobs]
+    assert all(r.status is not JobStatus.RUNNING for r in records), "every in-flight step finished"
+    assert all(s.status != "running" for r in records for s in r.steps)
+    starts = [s.started_at for r in records for s in r.steps if s.started_at]
+    assert all(start < returned for start in starts), "no step started after the drain returned"
+    assert any(r.status is JobStatus.QUEUED for r in records), "the rest waits in Redis"
+
+    assert run(stack_app, "queues", "resume").exit_code == 0
+    for job_id in jobs:
+        finished = wait_for_job(stack_client, tokens, job_id, timeout=120)
+        assert finished["status"] == "succeeded"
+        assert [s["attempts"] for s in finished["steps"]] == [1, 1], "every job ran exactly once"
+
+
+def test_a_worker_told_to_stop_finishes_its_task_first(
+    stack_client: FlaskClient, workers: Workers, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    job_id = upload(stack_client, tokens, "big.txt", (CONTRACT_TEXT * 2500).encode()).json["job"]["id"]
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        steps = stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json["steps"]
+        if steps[1]["status"] == "running":
+            break
+        time.sleep(0.05)
+    worker = workers.by_queue.pop("analyze")
+    worker.process.send_signal(signal.SIGTERM)  # what the platform sends before it stops a replica
+    try:
+        worker.process.wait(timeout=60)
+        finished = wait_for_job(stack_client, tokens, job_id, timeout=5)
+        assert finished["status"] == "succeeded"
+        assert finished["steps"][1]["attempts"] == 1, "finished by the worker that had it, not redelivered"
+    finally:
+        workers.start("analyze")
