@@ -1,6 +1,6 @@
 """Run every bench in turn and print their tables: `make bench`.
 
-    python bench/run_all.py [--corpus /work/shared/data/cuad-dev] [--docs 50] [--duration 10]
+    python bench/run_all.py [--corpus ../shared/data/cuad-dev] [--docs 50] [--duration 10]
 
 quality and extract need the CUAD development slice; they are skipped, with a message, when it is absent.
 The benches run one after another (never at once): each measures throughput on the same few cores.
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_CORPUS = Path("/work/shared/data/cuad-dev")
+DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "cuad-dev"
 
 
 @dataclass(frozen=True)
@@ -39,6 +39,8 @@ def benches(corpus: Path, docs: int, duration: int) -> list[Bench]:
         ),
         Bench("pipeline", [python, "bench/pipeline.py", "--docs", str(docs)]),
         Bench("api", [python, "bench/api.py", "--duration", str(duration)]),
+        Bench("export", [python, "bench/export.py"]),
+        Bench("autoscale", [python, "bench/autoscale.py"]),
     ]
 
 
