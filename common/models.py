@@ -129,6 +129,7 @@ class Step:
     error: ErrorInfo | None = None
     input_tokens: int = 0
     output_tokens: int = 0
+    cost_usd: float | None = None  # estimated, for LLM steps
 
     def public(self) -> dict[str, Any]:
         body: dict[str, Any] = {

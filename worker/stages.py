@@ -17,6 +17,7 @@ from worker.analyze import analyze
 from worker.errors import PermanentError
 from worker.export import ExportRequest, build_export
 from worker.extract import ExtractionError, extract_text
+from worker.llm_analyzer import estimate_cost
 from worker.runner import StepContext
 
 
@@ -93,11 +94,14 @@ def export_step(ctx: StepContext, job: Job) -> None:
     mutate_job(ctx.store, job.owner_email, job.id, record)
 
 
-def _record_usage(ctx: StepContext, job: Job, usage: Usage) -> None:
+def _record_usage(ctx: StepContext, job: Job, usage: Usage, model: str | None) -> None:
+    cost = estimate_cost(model, usage)
+
     def record(fresh: Job) -> None:
         step = fresh.step("analyze")
         step.input_tokens = usage.input_tokens
         step.output_tokens = usage.output_tokens
+        step.cost_usd = cost
 
     mutate_job(ctx.store, job.owner_email, job.id, record)
 
@@ -112,7 +116,7 @@ def analyze_step(ctx: StepContext, job: Job) -> None:
     pages = json.loads(ctx.blobs.read_bytes(doc.text_blob))
     analysis = analyze(pages, doc.id, ctx.settings)
     if analysis.usage is not None:
-        _record_usage(ctx, job, analysis.usage)
+        _record_usage(ctx, job, analysis.usage, analysis.model)
 
     def change(fresh: Document) -> None:
         if fresh.status is DocumentStatus.ANALYZED and fresh.analysis is not None:
