@@ -113,17 +113,26 @@ class _HashingWriter:
         self.target.write(data)
 
 
-def _add(archive: zipfile.ZipFile, name: str, data: bytes, entries: list[ManifestEntry]) -> None:
-    with archive.open(name, "w") as target:
+def _entry(name: str, when: datetime, compress_type: int) -> zipfile.ZipInfo:
+    info = zipfile.ZipInfo(name, date_time=when.timetuple()[:6])
+    info.compress_type = compress_type
+    return info
+
+
+def _add(
+    archive: zipfile.ZipFile, name: str, data: bytes, entries: list[ManifestEntry], when: datetime
+) -> None:
+    with archive.open(_entry(name, when, zipfile.ZIP_DEFLATED), "w") as target:
         writer = _HashingWriter(target)
         writer.write(data)
     entries.append(ManifestEntry(name, writer.digest.hexdigest(), writer.size))
 
 
-def _add_file(archive: zipfile.ZipFile, name: str, path: Path, entries: list[ManifestEntry]) -> None:
+def _add_file(
+    archive: zipfile.ZipFile, name: str, path: Path, entries: list[ManifestEntry], when: datetime
+) -> None:
     # Stored, not deflated: PDFs and DOCX are compressed already, and storing is several times faster.
-    info = zipfile.ZipInfo(name, date_time=(1980, 1, 1, 0, 0, 0))
-    info.compress_type = zipfile.ZIP_STORED
+    info = _entry(name, when, zipfile.ZIP_STORED)
     with archive.open(info, "w", force_zip64=True) as target, path.open("rb") as source:
         writer = _HashingWriter(target)
         while chunk := source.read(CHUNK):
@@ -145,23 +154,25 @@ def build_export(target: Path, request: ExportRequest) -> list[ManifestEntry]:
         else request.analysis.model_copy(update={"recommendations": []})
     )
     entries: list[ManifestEntry] = []
+    when = request.generated_at
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
-        _add(archive, "report.html", _render("report.html.j2", request, analysis).encode(), entries)
-        _add(archive, "report.md", _render("report.md.j2", request, analysis).encode(), entries)
-        _add(archive, "analysis.json", analysis.model_dump_json(indent=2).encode(), entries)
+        _add(archive, "report.html", _render("report.html.j2", request, analysis).encode(), entries, when)
+        _add(archive, "report.md", _render("report.md.j2", request, analysis).encode(), entries, when)
+        _add(archive, "analysis.json", analysis.model_dump_json(indent=2).encode(), entries, when)
         _add(
             archive,
             "recommendations.csv",
             recommendations_csv(analysis, request.include_ai).encode(),
             entries,
+            when,
         )
         if request.original is not None:
-            _add_file(archive, archive_name_for(request.filename), request.original, entries)
+            _add_file(archive, archive_name_for(request.filename), request.original, entries, when)
         manifest = {
             "document": request.document,
             "job": request.job,
             "generated_at": request.generated_at.isoformat().replace("+00:00", "Z"),
             "files": [{"name": e.name, "sha256": e.sha256, "bytes": e.bytes} for e in entries],
         }
-        archive.writestr("manifest.json", json.dumps(manifest, indent=2))
+        archive.writestr(_entry("manifest.json", when, zipfile.ZIP_DEFLATED), json.dumps(manifest, indent=2))
     return entries

@@ -475,9 +475,13 @@ def _notice_duration(text: str) -> re.Match[str] | None:
 def _term(found: dict[str, list[Hit]], text: str) -> Term | None:
     initial = None
     for match in _INITIAL_TERM.finditer(text):
-        if "renew" not in match.group(0).lower():  # "shall renew for successive terms of…" is the renewal
-            initial = " ".join(match.group("d").split())
-            break
+        matched = match.group(0).lower()
+        if "renew" in matched:  # "shall renew for successive terms of…" is the renewal
+            continue
+        if re.match(r"an?\s", match.group("d"), re.IGNORECASE) and "period" not in matched:
+            continue  # "sponsorship of a Day": an article alone makes a duration only after "a period of"
+        initial = " ".join(match.group("d").split())
+        break
     renewal = None
     for hit in found.get("renewal_term", []):
         low = hit.text.lower()

@@ -98,3 +98,7 @@ def test_the_original_cannot_climb_out_of_its_folder(name: str) -> None:
     assert inside.startswith("original/")
     assert ".." not in inside.removeprefix("original/").split("/")[0][:2]
     assert inside.count("/") == 1
+
+
+def test_every_entry_carries_the_time_the_export_was_made(tmp_path: Path) -> None:
+    assert {info.date_time for info in _build(tmp_path).infolist()} == {(2026, 11, 28, 12, 0, 0)}

@@ -228,3 +228,12 @@ def test_the_notice_period_is_the_deadline_not_the_renewal_period_beside_it() ->
     assert term.initial == "one (1) year"
     assert term.renewal == "twelve (12) months"
     assert term.notice_period == "at least sixty (60) days"
+
+
+def test_an_article_and_a_unit_after_of_is_not_an_initial_term() -> None:
+    text = (
+        'SPONSORSHIP AGREEMENT between Racing Ltd. ("Racing") and Sponsor Inc. ("Sponsor").\n'
+        "During the term of this Agreement Racing shall provide the benefits of the sponsorship of a Day at the races."
+    )
+    term = analyze_offline([text], "d").term
+    assert term is None or term.initial is None
