@@ -7,6 +7,7 @@ job backwards (`common.models.check_transition` refuses it).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import uuid
 from collections.abc import Callable
@@ -14,13 +15,13 @@ from datetime import timedelta
 
 from celery import Celery
 
-from common.models import Document, Job, JobStatus, StepStatus, utcnow
+from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import enqueue
-from common.store import Store, Unchanged, modify
+from common.store import NotFound, Store, Unchanged, modify
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Unchanged", "cancel", "is_stale", "mutate_document", "mutate_job", "requeue", "submit"]
+__all__ = ["Unchanged", "cancel", "fail", "is_stale", "mutate_document", "mutate_job", "requeue", "submit"]
 
 
 def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -100,10 +101,49 @@ def cancel(store: Store, owner_email: str, job_id: str) -> Job:
         job.move_to(JobStatus.CANCELED)
         job.task_id = None
 
-    return mutate_job(store, owner_email, job_id, change)
+    job = mutate_job(store, owner_email, job_id, change)
+    if job.status is JobStatus.CANCELED:
+        _document_will_not_be_analysed(store, job)
+    return job
 
 
 def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:
     """A running job whose worker has not been heard from within the bound."""
     last = job.heartbeat_at or job.updated_at
     return job.status is JobStatus.RUNNING and utcnow() - last > heartbeat_timeout
+
+
+def fail(store: Store, owner_email: str, job_id: str, error: ErrorInfo, step_name: str | None = None) -> Job:
+    """Fail a job that has not finished, at `step_name` (default: its next step), and say so on its document
+    when it was the document's analysis. Answers the job as it now stands."""
+
+    def change(job: Job) -> None:
+        if job.status.finished:
+            raise Unchanged
+        step = job.step(step_name) if step_name else job.next_step()
+        if step is not None:
+            step.status = StepStatus.FAILED
+            step.finished_at = utcnow()
+            step.error = error
+        job.error = error
+        job.move_to(JobStatus.FAILED)
+        job.task_id = None
+
+    job = mutate_job(store, owner_email, job_id, change)
+    if job.status is JobStatus.FAILED:
+        _document_will_not_be_analysed(store, job)
+    return job
+
+
+def _document_will_not_be_analysed(store: Store, job: Job) -> None:
+    """A document whose latest analysis failed or was canceled says `failed`, not `processing` for ever."""
+    if job.kind is not JobKind.ANALYSIS:
+        return
+
+    def mark(doc: Document) -> None:
+        if doc.latest_job_id != job.id or doc.status is DocumentStatus.ANALYZED:
+            raise Unchanged
+        doc.status = DocumentStatus.FAILED
+
+    with contextlib.suppress(NotFound):
+        mutate_document(store, job.owner_email, job.document_id, mark)

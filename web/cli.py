@@ -16,7 +16,7 @@ from flask.cli import AppGroup
 
 from common import jobs as job_ops
 from common import queue as queue_ops
-from common.models import ErrorInfo, Job, JobStatus, StepStatus, utcnow
+from common.models import ErrorInfo, JobStatus, utcnow
 from common.store import NotFound
 from web.services import services
 
@@ -104,26 +104,11 @@ def purge(queue: str, yes: bool) -> None:
     taken = queue_ops.take_all(svc.redis, name)
     error = ErrorInfo("purged", "An operator removed this job from the queue.", transient=True)
     for owner_email, job_id in taken:
-        _fail_purged(owner_email, job_id, error)
+        with contextlib.suppress(NotFound):
+            job_ops.fail(svc.store, owner_email, job_id, error)
     click.echo(f"purged {len(taken)} message(s) from {name}")
     for _, job_id in taken:
         click.echo(f"  job {job_id}")
-
-
-def _fail_purged(owner_email: str, job_id: str, error: ErrorInfo) -> None:
-    def change(job: Job) -> None:
-        if job.status.finished:
-            raise job_ops.Unchanged
-        step = job.next_step()
-        if step is not None:
-            step.status = StepStatus.FAILED
-            step.error = error
-        job.error = error
-        job.move_to(JobStatus.FAILED)
-        job.task_id = None
-
-    with contextlib.suppress(NotFound):
-        job_ops.mutate_job(services().store, owner_email, job_id, change)
 
 
 @jobs_cli.command("retry-failed")

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
 import re
 import unicodedata
 
@@ -10,7 +9,7 @@ from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_jwt_extended import jwt_required
 
 from common import jobs
-from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, utcnow
+from common.models import Job, JobKind, JobStatus, utcnow
 from common.store import NotFound
 from web.deps import current_email
 from web.errors import ApiError
@@ -69,8 +68,6 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
     job = jobs.cancel(services().store, owner, job_id)
     if job.status is not JobStatus.CANCELED:
         raise ApiError(409, "already_finished", f"The job has already {job.status}.")
-    if job.kind is JobKind.ANALYSIS:
-        _mark_document_canceled(owner, job)
     return jsonify(job=job.public()), 202
 
 
@@ -111,15 +108,3 @@ def download_name(filename: str) -> str:
     ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
     safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip(".-_")[:80]
     return f"{safe or 'contract'}-review.zip"
-
-
-def _mark_document_canceled(owner_email: str, job: Job) -> None:
-    """A document whose analysis was canceled will not be analysed: say so rather than 'processing'."""
-
-    def change(doc: Document) -> None:
-        if doc.latest_job_id != job.id or doc.status is DocumentStatus.ANALYZED:
-            raise jobs.Unchanged
-        doc.status = DocumentStatus.FAILED
-
-    with contextlib.suppress(NotFound):
-        jobs.mutate_document(services().store, owner_email, job.document_id, change)

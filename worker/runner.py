@@ -20,13 +20,10 @@ from celery import Celery
 
 from common.blobs import BlobStore
 from common.config import Settings
-from common.jobs import Unchanged, mutate_document, mutate_job
+from common.jobs import Unchanged, fail, mutate_job
 from common.models import (
-    Document,
-    DocumentStatus,
     ErrorInfo,
     Job,
-    JobKind,
     JobStatus,
     StepStatus,
     utcnow,
@@ -188,23 +185,10 @@ def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, tas
 
 
 def _fail(ctx: StepContext, owner_email: str, job_id: str, step_name: str, error: ErrorInfo) -> None:
-    def change(job: Job) -> None:
-        if job.status.finished:
-            raise Unchanged
-        step = job.step(step_name)
-        step.status = StepStatus.FAILED
-        step.finished_at = utcnow()
-        step.error = error
-        job.error = error
-        job.move_to(JobStatus.FAILED)
-        job.task_id = None
-
-    job = mutate_job(ctx.store, owner_email, job_id, change)
-    if job.status is JobStatus.FAILED:
+    job = fail(ctx.store, owner_email, job_id, error, step_name)
+    if job.status is JobStatus.FAILED and job.error == error:
         JOB_OUTCOMES.labels(str(job.kind), "failed").inc()
         log.warning("job %s failed at %s: %s", job_id, step_name, error.code)
-        if job.kind is JobKind.ANALYSIS:
-            _mark_document(ctx, job, DocumentStatus.FAILED)
 
 
 def _after_transient(ctx: StepContext, job: Job, step_name: str, exc: TransientError) -> Outcome:
@@ -231,15 +215,3 @@ def backoff(attempt: int, retry_after: float | None = None) -> float:
     ceiling = min(60.0, 2.0**attempt)
     delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
     return max(delay, retry_after or 0.0)
-
-
-def _mark_document(ctx: StepContext, job: Job, status: DocumentStatus) -> None:
-    def change(doc: Document) -> None:
-        if doc.latest_job_id != job.id or doc.status is DocumentStatus.ANALYZED:
-            raise Unchanged
-        doc.status = status
-
-    try:
-        mutate_document(ctx.store, job.owner_email, job.document_id, change)
-    except NotFound:
-        log.info("document of job %s is gone", job.id)

@@ -11,11 +11,13 @@ import re
 import signal
 import time
 import zipfile
+from pathlib import Path
 from typing import Any
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from pypdf import PdfReader, PdfWriter
 
 from common.models import utcnow
 from tests.conftest import Mailbox, fresh_client
@@ -25,6 +27,7 @@ from tests.processes import Workers
 from worker.housekeeping import expire_exports
 
 pytestmark = pytest.mark.integration
+FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "docs"
 
 # What a browser can send: it percent-encodes quotes and line breaks in multipart file names itself.
 HOSTILE_NAME = "evil <img src=x onerror=alert(2)> & co's.txt"
@@ -271,7 +274,11 @@ def test_a_worker_killed_during_an_export_still_yields_exactly_one_good_zip(
     stack_client: FlaskClient, stack_app: Flask, workers: Workers, mailbox: Mailbox, email: str
 ) -> None:
     tokens = signed_in(stack_client, mailbox, email)
-    doc_id = analysed(stack_client, tokens, name="big.txt", text=CONTRACT_TEXT * 3000)
+    # A quick contract with a heavy original: its export copies and hashes 20 MB several times, which gives a
+    # window to kill the worker in (the rest of an export takes milliseconds).
+    answer = upload(stack_client, tokens, "heavy.pdf", _pdf_with_attachment(20 * 1024 * 1024))
+    assert wait_for_job(stack_client, tokens, answer.json["job"]["id"])["status"] == "succeeded"
+    doc_id = answer.json["document"]["id"]
     job = export(stack_client, tokens, doc_id)
     deadline = time.monotonic() + 60
     killed = False
@@ -292,6 +299,15 @@ def test_a_worker_killed_during_an_export_still_yields_exactly_one_good_zip(
     svc = stack_app.extensions["kraftd"]
     exports = [n for n in _blob_names(svc, email, doc_id) if "/exports/" in n]
     assert len(exports) == 1
+
+
+def _pdf_with_attachment(size: int) -> bytes:
+    """The NDA fixture with `size` random bytes attached: extracts as fast as the NDA, weighs `size` more."""
+    writer = PdfWriter(clone_from=PdfReader(FIXTURES / "Bonterms-Mutual-NDA-Version-1.pdf"))
+    writer.add_attachment("padding.bin", os.urandom(size))
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _blob_names(svc: Any, owner: str, doc_id: str) -> list[str]:
