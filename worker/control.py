@@ -39,6 +39,7 @@ def kraftd_resume(state: Any, queue: str, **_: Any) -> dict[str, str]:
     """Consume `queue` again, if this worker was started to consume it."""
     if queue not in configured_queues:
         return {"ok": f"not a consumer of {queue}"}
-    if queue not in {q.name for q in state.consumer.task_consumer.queues}:
-        state.consumer.call_soon(state.consumer.add_task_queue, queue, None, "direct", queue)
+    # Queued on the consumer's loop behind any cancel still pending there; add_task_queue is a no-op for a
+    # queue already consumed, so deciding on the loop (not here) cannot miss a resume that races a drain.
+    state.consumer.call_soon(state.consumer.add_task_queue, queue, None, "direct", queue)
     return {"ok": f"consuming {queue}"}

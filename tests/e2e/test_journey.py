@@ -222,6 +222,8 @@ def test_api_errors_are_shown_with_their_messages(tab: Tab, stack: Stack, mailbo
     tab.shot("sign-in-error")
 
     page.get_by_role("link", name="Create an account").click()
+    # The sign-in form has the same labels; fill only once the registration view has replaced it.
+    expect(page.get_by_role("heading", name="Create your account")).to_be_visible()
     page.get_by_label("E-mail").fill(new_email("weak"))
     page.get_by_label("Password").fill("password12")
     page.get_by_role("button", name="Create account").click()

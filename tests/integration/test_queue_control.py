@@ -165,7 +165,7 @@ def test_a_worker_told_to_stop_finishes_its_task_first(
         steps = stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json["steps"]
         if steps[1]["status"] == "running":
             break
-        time.sleep(0.05)
+        time.sleep(0.2)  # within the polling limit (RATE_LIMIT_POLL, 600/minute)
     worker = workers.by_queue.pop("analyze")
     worker.process.send_signal(signal.SIGTERM)  # what the platform sends before it stops a replica
     try:
