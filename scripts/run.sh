@@ -29,4 +29,5 @@ rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 echo "Kraftd Docs is starting: open $PUBLIC_URL (API under $PUBLIC_URL/api/v1, readiness at $PUBLIC_URL/readyz)"
+echo "Queue commands need this stack's broker: REDIS_URL=$REDIS_URL DATA_DIR=$DATA_DIR .venv/bin/flask --app web queues status"
 exec .venv/bin/honcho start "${processes[@]}"
