@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from datetime import date, datetime
 from typing import Literal
 
@@ -9,11 +10,58 @@ from pydantic import BaseModel, Field
 
 RiskLevel = Literal["low", "medium", "high"]
 Verdict = Literal["accepted", "rejected", "edited"]
+ContractType = Literal[
+    "lease",
+    "employment",
+    "contractor",
+    "terms_of_service",
+    "nda",
+    "investment",
+    "loan",
+    "services",
+    "license",
+    "purchase",
+    "other",
+]
+PartyKind = Literal["person", "organization"]
+# The risk catalogue of CONTRACT.md ("Analysis for the person who signs"); `other` is a real risk outside it.
+RiskCode = Literal[
+    "auto_renewal",
+    "unilateral_changes",
+    "termination_at_will",
+    "early_termination_fee",
+    "arbitration",
+    "class_action_waiver",
+    "jury_waiver",
+    "exclusive_venue",
+    "liability_limited",
+    "uncapped_liability",
+    "indemnity_by_you",
+    "non_compete",
+    "non_solicit",
+    "ip_assignment",
+    "confidentiality_on_you",
+    "late_fee_or_penalty",
+    "non_refundable",
+    "deposit_forfeiture",
+    "personal_guarantee",
+    "repayment_obligation",
+    "no_repayment_or_dilution",
+    "data_sharing",
+    "entry_or_inspection",
+    "other",
+]
+MoneyKind = Literal[
+    "rent", "deposit", "fee", "price", "salary", "late_fee", "penalty", "liability_cap", "other"
+]
+Period = Literal["once", "day", "week", "month", "year"]
+DeadlineKind = Literal["effective", "term_end", "renewal_notice", "termination_notice", "payment", "other"]
 
 
 class Party(BaseModel):
-    name: str
-    role: str
+    name: str = Field(description="As written: a person's full name or an organisation's name, nothing else.")
+    role: str | None = Field(default=None, description='The label the contract defines ("Tenant"), or null.')
+    kind: PartyKind = "organization"
 
 
 class Term(BaseModel):
@@ -37,6 +85,36 @@ class Risk(BaseModel):
     title: str
     detail: str
     clause_type: str | None = None
+    code: RiskCode = "other"
+    against: list[str] = Field(
+        default_factory=list, description="Roles of the parties it burdens; empty when it burdens both."
+    )
+    quote: str | None = Field(default=None, description="A verbatim quote of the document.")
+
+
+class Money(BaseModel):
+    kind: MoneyKind
+    amount: str = Field(description='A decimal string, "1250.00".')
+    currency: str = Field(description="ISO 4217.")
+    period: Period | None = None
+    text: str = Field(description="A verbatim quote of the document.")
+
+
+class Deadline(BaseModel):
+    kind: DeadlineKind
+    date: dt.date | None = None
+    days: int | None = Field(default=None, description="A notice period, in days.")
+    text: str = Field(description="A verbatim quote of the document.")
+
+
+class Findings(BaseModel):
+    """What the document says that framing reads: every risk found, whichever side it burdens.
+
+    Stored with the analysis so that a new perspective re-frames without extraction or an LLM call;
+    never part of the public answer (`Analysis.public`).
+    """
+
+    risks: list[Risk] = Field(default_factory=list)
 
 
 class Feedback(BaseModel):
@@ -72,3 +150,14 @@ class Analysis(BaseModel):
     risks: list[Risk] = Field(default_factory=list)
     recommendations: list[Recommendation] = Field(default_factory=list)
     usage: Usage | None = None
+    contract_type: ContractType = "other"
+    perspective: str | None = None
+    money: list[Money] = Field(default_factory=list)
+    deadlines: list[Deadline] = Field(default_factory=list)
+    ocr: bool | None = None
+    has_tracked_changes: bool | None = None
+    findings: Findings | None = None
+
+    def public(self) -> dict[str, object]:
+        """The analysis as the API and the export show it: findings kept for re-framing stay inside."""
+        return self.model_dump(mode="json", exclude={"findings"})

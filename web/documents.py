@@ -137,7 +137,7 @@ def get_analysis(doc_id: str) -> Response:
         if doc.status is DocumentStatus.FAILED:
             raise ApiError(409, "not_ready", "The analysis failed; see the document's latest job for why.")
         raise ApiError(409, "not_ready", "The analysis is not ready yet; poll the document's latest job.")
-    return jsonify(doc.analysis.model_dump(mode="json"))
+    return jsonify(doc.analysis.public())
 
 
 class FeedbackBody(Body):
