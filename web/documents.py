@@ -10,8 +10,10 @@ from flask_jwt_extended import jwt_required
 from pydantic import Field
 
 from common import jobs
-from common.analysis import Feedback, Recommendation, Verdict
+from common.analysis import Analysis, Feedback, Recommendation, Verdict
 from common.blobs import blob_name
+from common.calendar import deadlines_ics
+from common.framing import frame, match_role
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import QueueUnavailable
 from common.store import NotFound
@@ -128,16 +130,53 @@ def get_document(doc_id: str) -> Response:
     return jsonify(owned_document(current_email(), doc_id).public())
 
 
-@bp.get("/<doc_id>/analysis")
-@jwt_required()
-def get_analysis(doc_id: str) -> Response:
-    """The analysis of a document, once it is ready."""
-    doc = owned_document(current_email(), doc_id)
+def ready_analysis(doc: Document) -> Analysis:
+    """The document's analysis; 409 `not_ready` while there is none."""
     if doc.analysis is None:
         if doc.status is DocumentStatus.FAILED:
             raise ApiError(409, "not_ready", "The analysis failed; see the document's latest job for why.")
         raise ApiError(409, "not_ready", "The analysis is not ready yet; poll the document's latest job.")
-    return jsonify(doc.analysis.public())
+    return doc.analysis
+
+
+@bp.get("/<doc_id>/analysis")
+@jwt_required()
+def get_analysis(doc_id: str) -> Response:
+    """The analysis of a document, once it is ready."""
+    return jsonify(ready_analysis(owned_document(current_email(), doc_id)).public())
+
+
+class PerspectiveBody(Body):
+    role: str = Field(min_length=1, max_length=200)
+
+
+@bp.put("/<doc_id>/perspective")
+@jwt_required()
+def set_perspective(doc_id: str) -> Response:
+    """Say which party you are; the stored findings are re-framed for that side at once."""
+    body = parse_body(PerspectiveBody)
+    owner = current_email()
+    role = match_role(ready_analysis(owned_document(owner, doc_id)), body.role)
+    if role is None:
+        raise ApiError(400, "unknown_role", "No party of this contract has that role.")
+
+    def change(fresh: Document) -> None:
+        fresh.analysis = frame(ready_analysis(fresh), role)
+
+    doc = jobs.mutate_document(services().store, owner, doc_id, change)
+    return jsonify(ready_analysis(doc).public())
+
+
+@bp.get("/<doc_id>/deadlines.ics")
+@jwt_required()
+def get_deadlines_calendar(doc_id: str) -> Response:
+    """The contract's dated deadlines as a calendar file."""
+    doc = owned_document(current_email(), doc_id)
+    body = deadlines_ics(ready_analysis(doc), doc.filename, utcnow())
+    response = Response(body, mimetype="text/calendar")
+    response.headers["Content-Disposition"] = 'attachment; filename="deadlines.ics"'
+    response.headers["Cache-Control"] = "private, no-store"
+    return response
 
 
 class FeedbackBody(Body):
