@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from common.analysis import Analysis
+from common.analysis import Analysis, Findings
 from common.config import Settings
+from common.framing import frame
 from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.llm_analyzer import LlmAnalyzer, estimate_cost
 from worker.offline_analyzer import analyze_offline
-from worker.quotes import verify_clauses
+from worker.quotes import verify_quotes
 
 log = logging.getLogger(__name__)
 
@@ -42,20 +43,20 @@ def _record_usage(analysis: Analysis) -> None:
 
 
 def analyze(pages: list[str], document_id: str, settings: Settings) -> Analysis:
-    """Analyse a contract. Every quote in the result is verified against `pages`; the rest are dropped.
+    """Analyse a contract, framed for the side the analyzer guessed.
 
-    The result carries `usage` (tokens summed over every LLM call) for the caller to store on the job step;
-    the token counters are exported here.
+    Every quote in the result is verified against `pages`; the rest are dropped. The guessed perspective is
+    kept with the findings, so a reuse of the analysis for the same file starts from the guess, not from
+    another document's choice. The result carries `usage` (tokens summed over every LLM call) for the caller
+    to store on the job step; the token counters are exported here.
     """
     analysis = _run_analyzer(pages, document_id, settings)
     _record_usage(analysis)
-    verified, dropped = verify_clauses(analysis, pages)
+    verified, dropped = verify_quotes(analysis, pages)
     if dropped:
-        log.warning(
-            "dropped %d of %d %s clause quotes not found in document %s",
-            dropped,
-            len(analysis.clauses),
-            analysis.analyzer,
-            document_id,
-        )
-    return verified
+        log.warning("dropped %d %s quotes not found in document %s", dropped, analysis.analyzer, document_id)
+    findings = (verified.findings or Findings()).model_copy(update={"perspective": verified.perspective})
+    framed = frame(verified.model_copy(update={"findings": findings}), verified.perspective)
+    if verified.analyzer == "llm":  # the model wrote its summary for the side it guessed: keep it
+        return framed.model_copy(update={"summary": verified.summary})
+    return framed

@@ -28,6 +28,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal, InvalidOperation
 from typing import TypeVar
 
 from openai import (
@@ -42,15 +43,17 @@ from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
 
-from common.analysis import Analysis, Clause, Party, Recommendation, Risk, Term, Usage
+from common.analysis import Analysis, Clause, Deadline, Findings, Money, Party, Risk, Term, Usage
 from common.config import Settings
+from common.framing import match_role
 from worker.chunking import chunk_text
 from worker.errors import PermanentError, RetriesExhausted, TransientError
 from worker.llm_prompt import (
     LlmAnalysis,
     LlmClause,
+    LlmDeadline,
+    LlmMoney,
     LlmParty,
-    LlmRecommendation,
     LlmRisk,
     LlmSummary,
     analysis_messages,
@@ -442,19 +445,28 @@ def merge_clauses(clauses: Iterable[LlmClause], document: str) -> list[LlmClause
 
 
 def _merge_risks(risks: Iterable[LlmRisk]) -> list[LlmRisk]:
-    best: dict[tuple[str | None, str], LlmRisk] = {}
+    """One risk per (code, quote); of duplicates the most severe stays."""
+    best: dict[tuple[str, str], LlmRisk] = {}
     for risk in risks:
-        key = (risk.clause_type, _key(risk.title))
+        key = (risk.code, _squash(risk.quote).casefold() or _key(risk.title))
         if key not in best or _RISK_RANK[risk.severity] > _RISK_RANK[best[key].severity]:
             best[key] = risk
     return list(best.values())
 
 
-def _merge_recommendations(recommendations: Iterable[LlmRecommendation]) -> list[LlmRecommendation]:
-    unique: dict[str, LlmRecommendation] = {}
-    for rec in recommendations:
-        unique.setdefault(_key(rec.text), rec)
-    return list(unique.values())
+def _unique(items: Iterable[T], key: Callable[[T], object]) -> list[T]:
+    seen: dict[object, T] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())
+
+
+def _money_key(money: LlmMoney) -> object:
+    return (money.kind, _decimal(money.amount), money.currency.upper(), money.period)
+
+
+def _deadline_key(deadline: LlmDeadline) -> object:
+    return (deadline.kind, deadline.date, deadline.days, _squash(deadline.text).casefold())
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -474,13 +486,16 @@ def merge(parts: Sequence[LlmAnalysis], document: str) -> LlmAnalysis:
     )
     return LlmAnalysis(
         summary=parts[0].summary,
+        contract_type=next((p.contract_type for p in parts if p.contract_type != "other"), "other"),
         parties=list(parties.values()),
+        perspective=_first(p.perspective for p in parts),
         effective_date=_first(p.effective_date for p in parts),
         term=term,
         governing_law=_first(p.governing_law for p in parts),
         clauses=merge_clauses((c for p in parts for c in p.clauses), document),
         risks=_merge_risks(r for p in parts for r in p.risks),
-        recommendations=_merge_recommendations(r for p in parts for r in p.recommendations),
+        money=_unique((m for p in parts for m in p.money), _money_key),
+        deadlines=_unique((d for p in parts for d in p.deadlines), _deadline_key),
     )
 
 
@@ -491,15 +506,66 @@ def _iso_date(value: str | None) -> date | None:
         return None
 
 
+def _decimal(amount: str) -> str | None:
+    """A money amount as a two-decimal string ("1,250" → "1250.00"); None when it is not a number."""
+    try:
+        value = Decimal(amount.replace(",", "").strip().lstrip("$£€"))
+    except InvalidOperation:
+        return None
+    return f"{value:.2f}" if value.is_finite() and value >= 0 else None
+
+
+def _money(items: Iterable[LlmMoney]) -> list[Money]:
+    out: list[Money] = []
+    for m in items:
+        amount = _decimal(m.amount)
+        currency = m.currency.strip().upper()
+        if amount is not None and len(currency) == 3 and currency.isalpha():
+            out.append(Money(kind=m.kind, amount=amount, currency=currency, period=m.period, text=m.text))
+    return out
+
+
+def _deadlines(items: Iterable[LlmDeadline]) -> list[Deadline]:
+    return [
+        Deadline(
+            kind=d.kind,
+            date=_iso_date(d.date),
+            days=d.days if d.days is not None and d.days >= 0 else None,
+            text=d.text,
+        )
+        for d in items
+    ]
+
+
 def to_analysis(llm: LlmAnalysis, document_id: str, *, model: str, usage: Usage) -> Analysis:
-    """The model's answer as the service's Analysis: ids numbered, empty term as None, bad dates dropped."""
+    """The model's answer as the service's findings: ids numbered, empty term as None, bad dates and amounts
+    dropped, a perspective that names no party's role dropped. `worker.analyze` frames it."""
     term = Term(**llm.term.model_dump())
-    return Analysis(
+    parties = [
+        Party(name=p.name.strip(), role=(p.role or "").strip() or None, kind=p.kind)
+        for p in llm.parties
+        if p.name.strip()
+    ]
+    risks = [
+        Risk(
+            id=f"risk-{n}",
+            severity=r.severity,
+            title=r.title,
+            detail=r.detail,
+            clause_type=r.clause_type,
+            code=r.code,
+            against=[role.strip() for role in r.against if role.strip()],
+            quote=r.quote,
+        )
+        for n, r in enumerate(llm.risks, start=1)
+    ]
+    analysis = Analysis(
         document_id=document_id,
         analyzer="llm",
         model=model,
         summary=llm.summary.strip(),
-        parties=[Party(name=p.name.strip(), role=p.role.strip()) for p in llm.parties if p.name.strip()],
+        contract_type=llm.contract_type,
+        parties=parties,
         effective_date=_iso_date(llm.effective_date),
         term=term if any(term.model_dump().values()) else None,
         governing_law=llm.governing_law,
@@ -507,18 +573,14 @@ def to_analysis(llm: LlmAnalysis, document_id: str, *, model: str, usage: Usage)
             Clause(type=c.type, title=c.title, text=c.text, risk=c.risk, explanation=c.explanation)
             for c in llm.clauses
         ],
-        risks=[
-            Risk(
-                id=f"risk-{n}", severity=r.severity, title=r.title, detail=r.detail, clause_type=r.clause_type
-            )
-            for n, r in enumerate(llm.risks, start=1)
-        ],
-        recommendations=[
-            Recommendation(id=f"rec-{n}", text=r.text, rationale=r.rationale, clause_type=r.clause_type)
-            for n, r in enumerate(llm.recommendations, start=1)
-        ],
+        risks=risks,
+        money=_money(llm.money),
+        deadlines=_deadlines(llm.deadlines),
+        findings=Findings(risks=risks),
         usage=usage,
     )
+    perspective = match_role(analysis, llm.perspective) if llm.perspective else None
+    return analysis.model_copy(update={"perspective": perspective})
 
 
 def analyze_llm(pages: list[str], document_id: str, settings: Settings) -> Analysis:

@@ -11,7 +11,7 @@ import re
 from bisect import bisect_right
 from collections.abc import Sequence
 
-from common.analysis import Analysis, Clause
+from common.analysis import Analysis, Clause, Findings
 
 _WHITESPACE = re.compile(r"\s+")
 
@@ -65,3 +65,24 @@ def verify_clauses(analysis: Analysis, pages: Sequence[str]) -> tuple[Analysis, 
         kept.append(clause if clause.page == page else clause.model_copy(update={"page": page}))
     dropped = len(analysis.clauses) - len(kept)
     return analysis.model_copy(update={"clauses": kept}), dropped
+
+
+def verify_quotes(analysis: Analysis, pages: Sequence[str]) -> tuple[Analysis, int]:
+    """Every quote checked once: clauses (paged), risk quotes, money and deadline texts; the unfound dropped.
+
+    Returns a copy of the analysis and how many items were dropped.
+    """
+    index = QuoteIndex(pages)
+    checked, dropped = verify_clauses(analysis, pages)
+    findings = analysis.findings or Findings()
+    risks = [r for r in findings.risks if r.quote is None or index.locate(r.quote) is not None]
+    money = [m for m in analysis.money if index.locate(m.text) is not None]
+    deadlines = [d for d in analysis.deadlines if index.locate(d.text) is not None]
+    dropped += len(findings.risks) - len(risks) + len(analysis.money) - len(money)
+    dropped += len(analysis.deadlines) - len(deadlines)
+    update = {
+        "findings": findings.model_copy(update={"risks": risks}),
+        "money": money,
+        "deadlines": deadlines,
+    }
+    return checked.model_copy(update=update), dropped

@@ -36,20 +36,29 @@ def _answer() -> dict[str, Any]:
 
     return {
         "summary": "A two-year services agreement between Acme and Widget Labs, governed by Delaware law.",
+        "contract_type": "services",
         "parties": [
-            {"name": "Acme Corporation", "role": "Customer"},
-            {"name": "Widget Labs LLC", "role": "Provider"},
+            {"name": "Acme Corporation", "role": "Customer", "kind": "organization"},
+            {"name": "Widget Labs LLC", "role": "Provider", "kind": "organization"},
         ],
+        "perspective": "Customer",
         "effective_date": "2024-03-01",
         "term": {"initial": "two (2) years", "renewal": "one (1) year", "notice_period": "ninety (90) days"},
         "governing_law": "Delaware",
         "clauses": [clause("cap_on_liability", CAP, "low"), clause("payment_terms", INVENTED, "high")],
         "risks": [
-            {"severity": "low", "title": "Capped liability", "detail": "d", "clause_type": "cap_on_liability"}
+            {
+                "code": "liability_limited",
+                "against": ["Customer"],
+                "quote": CAP,
+                "severity": "medium",
+                "title": "Capped liability",
+                "detail": "d",
+                "clause_type": "cap_on_liability",
+            }
         ],
-        "recommendations": [
-            {"text": "Keep the cap mutual.", "rationale": "r", "clause_type": "cap_on_liability"}
-        ],
+        "money": [],
+        "deadlines": [],
     }
 
 
@@ -109,3 +118,26 @@ def test_an_openai_key_is_all_it_takes_to_get_the_llm_analysis(
     step = app.extensions["kraftd"].store.get_job(email, job["id"]).step("analyze")
     assert (step.input_tokens, step.output_tokens) == (1500, 300)
     assert step.cost_usd == pytest.approx((1500 * 0.15 + 300 * 0.60) / 1_000_000)
+
+
+def test_a_new_perspective_reframes_without_asking_the_model_again(
+    llm_stack: dict[str, Any], llm_server: OpenAIServer, mailbox: Mailbox, email: str
+) -> None:
+    app = create_app(llm_stack)
+    client = fresh_client(app)
+    tokens = signed_in(client, mailbox, email)
+    answer = upload(client, tokens, "msa.txt", CONTRACT_TEXT.encode())
+    assert wait_for_job(client, tokens, answer.json["job"]["id"], timeout=90)["status"] == "succeeded"
+    doc_url = f"/api/v1/documents/{answer.json['document']['id']}"
+    assert client.get(f"{doc_url}/analysis", headers=bearer(tokens)).json["perspective"] == "Customer"
+    calls = len(llm_server.requests)
+
+    reframed = client.put(f"{doc_url}/perspective", json={"role": "providers"}, headers=bearer(tokens))
+
+    assert reframed.status_code == 200, reframed.json
+    assert reframed.json["perspective"] == "Provider"
+    assert "findings" not in reframed.json
+    assert client.get(f"{doc_url}/analysis", headers=bearer(tokens)).json["perspective"] == "Provider"
+    unknown = client.put(f"{doc_url}/perspective", json={"role": "Landlord"}, headers=bearer(tokens))
+    assert (unknown.status_code, unknown.json["error"]["code"]) == (400, "unknown_role")
+    assert len(llm_server.requests) == calls, "re-framing must not call the model"

@@ -56,14 +56,28 @@ def _clause(type_: str, text: str, risk: str = "medium") -> dict[str, str]:
     return {"type": type_, "title": type_.replace("_", " "), "text": text, "risk": risk, "explanation": "why"}
 
 
+def _risk(code: str, quote: str, against: tuple[str, ...] = ("Supplier",)) -> dict[str, Any]:
+    return {
+        "code": code,
+        "against": list(against),
+        "quote": quote,
+        "severity": "high",
+        "title": code.replace("_", " "),
+        "detail": "d",
+        "clause_type": None,
+    }
+
+
 def answer(**changes: Any) -> dict[str, Any]:
     """A well-formed model answer for PAGES."""
     body: dict[str, Any] = {
         "summary": "A two-year services agreement between Acme and Beta with unlimited supplier liability.",
+        "contract_type": "services",
         "parties": [
-            {"name": "Acme Corp.", "role": "Customer"},
-            {"name": "Beta Services LLC", "role": "Supplier"},
+            {"name": "Acme Corp.", "role": "Customer", "kind": "organization"},
+            {"name": "Beta Services LLC", "role": "Supplier", "kind": "organization"},
         ],
+        "perspective": "customers",
         "effective_date": "2024-03-01",
         "term": {
             "initial": "two (2) years",
@@ -74,13 +88,24 @@ def answer(**changes: Any) -> dict[str, Any]:
         "clauses": [_clause("uncapped_liability", LIABILITY, "high"), _clause("governing_law", LAW, "low")],
         "risks": [
             {
+                "code": "uncapped_liability",
+                "against": ["Supplier"],
+                "quote": LIABILITY,
                 "severity": "high",
                 "title": "Unlimited liability",
                 "detail": "d",
                 "clause_type": "uncapped_liability",
             }
         ],
-        "recommendations": [{"text": "Cap liability at fees paid.", "rationale": "r", "clause_type": None}],
+        "money": [],
+        "deadlines": [
+            {
+                "kind": "renewal_notice",
+                "date": None,
+                "days": 90,
+                "text": "unless either party gives ninety (90)",
+            }
+        ],
     }
     body.update(changes)
     return body
@@ -150,8 +175,12 @@ def test_the_schema_is_strict_valid_and_covers_the_llm_fields() -> None:
     schema = strict_schema(LlmAnalysis)
     assert strict_schema_problems(schema) == []
     assert set(schema["required"]) == {
-        "summary", "parties", "effective_date", "term", "governing_law", "clauses", "risks", "recommendations"
+        "summary", "contract_type", "parties", "perspective", "effective_date", "term", "governing_law",
+        "clauses", "risks", "money", "deadlines",
     }  # fmt: skip
+    risk = schema["properties"]["risks"]["items"]
+    assert {"code", "against", "quote"} <= set(risk["required"])
+    assert "no_repayment_or_dilution" in risk["properties"]["code"]["enum"]
     clause = schema["properties"]["clauses"]["items"]
     assert clause["required"] == ["type", "title", "text", "risk", "explanation"]
     assert clause["additionalProperties"] is False
@@ -211,7 +240,10 @@ def test_a_key_gives_the_llm_analysis_with_verified_quotes_and_usage(llm: OpenAI
     assert result.term.notice_period == "ninety (90) days"
     assert [(c.type, c.page) for c in result.clauses] == [("uncapped_liability", 2), ("governing_law", 2)]
     assert [r.id for r in result.risks] == ["risk-1"]
-    assert [r.id for r in result.recommendations] == ["rec-1"]
+    assert result.contract_type == "services"
+    assert result.perspective == "Customer"
+    assert (result.parties[0].name, result.parties[0].kind) == ("Acme Corp.", "organization")
+    assert [(d.kind, d.days) for d in result.deadlines] == [("renewal_notice", 90)]
 
     (request,) = llm.requests
     assert request.path == "/v1/chat/completions"
@@ -267,7 +299,7 @@ def test_a_quote_not_in_the_contract_is_dropped_and_counted(
 
     assert [c.type for c in result.clauses] == ["uncapped_liability", "governing_law"]
     assert "termination fee" not in result.model_dump_json()
-    assert "dropped 1 of 3 llm clause quotes" in caplog.text
+    assert "dropped 1 llm quotes" in caplog.text
 
 
 @pytest.mark.integration
@@ -450,7 +482,7 @@ def long_responder(request: Recorded) -> Reply:
         summary=f"Sections {numbers[0]} to {numbers[-1]}." if numbers else "Preamble.",
         clauses=clauses,
         governing_law="Delaware" if LAW in text else None,
-        risks=[{"severity": "medium", "title": "Unlimited  liability", "detail": "d", "clause_type": None}],
+        risks=[_risk("uncapped_liability", LAW.replace(" the ", "  the ")) for _ in range(LAW in text)],
     )
     return completion(body)
 
@@ -477,8 +509,8 @@ def test_a_long_contract_is_split_and_its_clauses_merged_without_duplicates(llm:
     duties = [c for c in result.clauses if c.type == "payment_terms"]
     assert len(duties) == SECTIONS == len({c.text for c in duties})
     assert [c.text for c in result.clauses if c.type == "governing_law"] == [LAW]
-    assert len(result.risks) == 1
-    assert len(result.recommendations) == 1
+    assert result.findings is not None
+    assert [r.quote for r in result.findings.risks] == [LAW.replace(" the ", "  the ")]
     assert len(result.parties) == 2
     assert result.summary == "A long supply agreement; merged."
     assert FINDINGS_BEGIN in summary_requests[0].message("user")
@@ -552,3 +584,69 @@ def test_one_failing_chunk_fails_the_whole_analysis(llm: OpenAIServer) -> None:
         analyzer(llm).analyze(long_contract(), "doc-long")
     assert caught.value.code == "llm_auth_failed"
     assert not any(r.schema_name == "contract_summary" for r in llm.requests)
+
+
+LEASE = [
+    'This lease is made between Harbor Homes LLC ("Landlord") and Ann Smith ("Tenant"). The Tenant shall pay '
+    "rent of $1,250 per month on the first day of each month. A security deposit of $2,500 is due at signing. "
+    "Either party may end the lease with 60 days written notice."
+]
+
+
+@pytest.mark.integration
+def test_the_signers_findings_are_normalised_and_their_quotes_verified(llm: OpenAIServer) -> None:
+    llm.script(
+        completion(
+            answer(
+                contract_type="lease",
+                parties=[
+                    {"name": "Harbor Homes LLC", "role": "Landlord", "kind": "organization"},
+                    {"name": "Ann Smith", "role": "Tenant", "kind": "person"},
+                ],
+                perspective="tenants",
+                clauses=[],
+                risks=[_risk("other", "not in the lease at all", ("Tenant",))],
+                money=[
+                    {"kind": "rent", "amount": "1,250", "currency": "usd", "period": "month",
+                     "text": "rent of $1,250 per month"},
+                    {"kind": "deposit", "amount": "2500", "currency": "USD", "period": "once",
+                     "text": "A security deposit of $2,500"},
+                    {"kind": "fee", "amount": "99", "currency": "USD", "period": "once",
+                     "text": "a cleaning fee of $99"},
+                    {"kind": "fee", "amount": "lots", "currency": "USD", "period": None,
+                     "text": "rent of $1,250 per month"},
+                ],
+                deadlines=[
+                    {"kind": "termination_notice", "date": None, "days": 60, "text": "60 days written notice"},
+                    {"kind": "payment", "date": "not a date", "days": None, "text": "on the first day of each month"},
+                ],
+            )
+        )
+    )  # fmt: skip
+
+    result = analyze(LEASE, "doc-lease", openai_settings(llm))
+
+    assert result.contract_type == "lease"
+    assert result.perspective == "Tenant"
+    assert [(p.name, p.role, p.kind) for p in result.parties] == [
+        ("Harbor Homes LLC", "Landlord", "organization"),
+        ("Ann Smith", "Tenant", "person"),
+    ]
+    assert [(m.kind, m.amount, m.currency, m.period) for m in result.money] == [
+        ("rent", "1250.00", "USD", "month"),
+        ("deposit", "2500.00", "USD", "once"),
+    ]  # the invented fee is not in the lease, and "lots" is no amount
+    assert [(d.kind, d.days, d.date) for d in result.deadlines] == [
+        ("termination_notice", 60, None),
+        ("payment", None, None),
+    ]
+    assert result.findings is not None
+    assert result.findings.risks == []  # its quote is not in the lease
+    assert result.findings.perspective == "Tenant"
+    assert "findings" not in result.public()
+
+
+@pytest.mark.integration
+def test_a_perspective_that_names_no_party_is_dropped(llm: OpenAIServer) -> None:
+    llm.script(completion(answer(perspective="Landlord")))
+    assert analyze(PAGES, "doc-1", openai_settings(llm)).perspective is None
