@@ -62,3 +62,26 @@ disclose it to any third party.
 5. GOVERNING LAW. This Agreement shall be governed by and construed in accordance with the laws of the State of
 Delaware.
 """
+
+# A residential lease as a tenant gets it: named people, rent, deposit, a late fee, fixed dates.
+LEASE_TEXT = """RESIDENTIAL LEASE AGREEMENT
+
+This Residential Lease Agreement is made on February 10, 2025 between Harbor Homes LLC ("Landlord") and
+Maria Lopez ("Tenant").
+
+1. TERM. The lease term begins on March 1, 2025 and ends on February 28, 2026.
+
+2. RENT. Tenant shall pay rent of $1,450.00 per month, due on the first day of each month.
+
+3. LATE FEE. If rent is not received by the fifth day of the month, Tenant shall pay a late fee of $75.00.
+
+4. SECURITY DEPOSIT. Tenant shall pay a security deposit of $2,900.00 before moving in. Landlord may deduct
+from the security deposit any unpaid rent and the cost of repairing damage beyond normal wear and tear.
+
+5. ENTRY. Landlord may enter the premises to inspect or repair them upon 24 hours' notice to Tenant.
+
+6. GOVERNING LAW. This Lease shall be governed by the laws of the State of Oregon.
+
+Landlord: Harbor Homes LLC
+Tenant: Maria Lopez
+"""

@@ -51,6 +51,54 @@ export const STEP_STATUS = {
   skipped: 'Reused',
 };
 
+export const CONTRACT_TYPE = {
+  lease: 'Lease',
+  employment: 'Employment',
+  contractor: 'Contractor agreement',
+  terms_of_service: 'Terms of service',
+  nda: 'Non-disclosure agreement',
+  investment: 'Investment',
+  loan: 'Loan',
+  services: 'Services agreement',
+  license: 'Licence',
+  purchase: 'Purchase',
+  other: 'Contract',
+};
+
+export const MONEY_KIND = {
+  rent: 'Rent',
+  deposit: 'Deposit',
+  fee: 'Fee',
+  price: 'Price',
+  salary: 'Salary',
+  late_fee: 'Late fee',
+  penalty: 'Penalty',
+  liability_cap: 'Liability cap',
+  other: 'Amount',
+};
+
+export const PERIOD = { once: 'once', day: 'a day', week: 'a week', month: 'a month', year: 'a year' };
+
+export const DEADLINE_KIND = {
+  effective: 'Starts',
+  term_end: 'Term ends',
+  renewal_notice: 'Notice before renewal',
+  termination_notice: 'Notice to end it',
+  payment: 'Payment',
+  other: 'Deadline',
+};
+
+/** `"1250.00", "USD"` → `$1,250.00` in the reader's locale; the bare figure when the currency is unknown. */
+export function money(amount, currency) {
+  const value = Number(amount);
+  if (!Number.isFinite(value)) return `${amount} ${currency}`;
+  try {
+    return new Intl.NumberFormat(undefined, { style: 'currency', currency }).format(value);
+  } catch {
+    return `${amount} ${currency}`;
+  }
+}
+
 export const RISK = { low: 'Low risk', medium: 'Medium risk', high: 'High risk' };
 
 export const VERDICT = { accepted: 'Accepted', rejected: 'Rejected', edited: 'Edited' };

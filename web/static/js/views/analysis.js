@@ -1,24 +1,34 @@
-// The analysis of a contract: summary, key facts, risks, recommendations (with feedback), clauses, export.
-// Every string that comes from the document goes in as text, never as markup.
+// The analysis of a contract for the person who signs: what it is and which side they are on, the summary,
+// the risks for them with their quotes, the money, the deadlines (with "add to calendar"), recommendations
+// (with feedback), clauses, key facts and export. Every string from the document goes in as text, never markup.
 
 import * as api from '../api.js';
 import { announce, busy, errorLine, h, replace, uid } from '../dom.js';
-import { RISK, VERDICT, date, size, words } from '../format.js';
+import {
+  CONTRACT_TYPE, DEADLINE_KIND, MONEY_KIND, PERIOD, RISK, VERDICT, date, money, size, words,
+} from '../format.js';
 import { watchJob } from '../poll.js';
 import { jobPanel } from './job.js';
 
-export function analysisView(doc, analysis, signal) {
+/** `onReframe(analysis)` is called with the analysis re-framed for the side the reader picked. */
+export function analysisView(doc, analysis, signal, onReframe) {
   const clauses = analysis.clauses || [];
   const risks = analysis.risks || [];
   const recommendations = analysis.recommendations || [];
+  const riskTitle = analysis.perspective ? 'Risks for you' : 'Risks';
   return h('div', { class: 'analysis' },
     h('div', { class: 'analysis-main' },
       section('summary', 'Summary', null,
+        h('p', { class: 'contract-type' }, h('span', { class: 'chip chip-neutral' }, CONTRACT_TYPE[analysis.contract_type] || 'Contract'),
+          analysis.ocr ? h('span', { class: 'muted small' }, ' Read from a scan: check names and figures against the original.') : null),
+        sidePicker(doc, analysis, onReframe),
         h('p', { class: 'summary' }, analysis.summary || 'No summary.'),
         h('p', { class: 'muted small' }, analysis.analyzer === 'llm'
           ? `Reviewed by ${analysis.model || 'a language model'}. Check anything important with a lawyer.`
           : 'Reviewed by pattern matching (offline). Check anything important with a lawyer.')),
-      section('risks', 'Risks', risks.length, risksList(risks)),
+      section('risks', riskTitle, risks.length, risksList(risks)),
+      section('money', 'Money', (analysis.money || []).length, moneyTable(analysis.money || [])),
+      section('deadlines', 'Deadlines', (analysis.deadlines || []).length, deadlinesList(doc, analysis.deadlines || [])),
       section('recommendations', 'Recommendations', recommendations.length,
         recommendations.length
           ? h('ul', { class: 'rec-list' }, recommendations.map((rec) => recommendationCard(doc.id, rec)))
@@ -46,6 +56,7 @@ function facts(analysis) {
   const row = (label, value) => [h('dt', {}, label), h('dd', {}, value || notStated())];
   return h('dl', { class: 'facts' },
     row('Parties', parties),
+    row('You are', analysis.perspective),
     row('Effective date', analysis.effective_date ? date(analysis.effective_date) : null),
     row('Initial term', term.initial),
     row('Renewal', term.renewal),
@@ -53,17 +64,76 @@ function facts(analysis) {
     row('Governing law', analysis.governing_law));
 }
 
+/** "I am the …": the parties' roles; picking one re-frames the analysis for that side. */
+function sidePicker(doc, analysis, onReframe) {
+  const roles = [...new Set((analysis.parties || []).map((party) => party.role).filter(Boolean))];
+  if (!roles.length || !onReframe) return null;
+  const id = uid('side');
+  const select = h('select', { id, class: 'side-select' },
+    analysis.perspective ? null : h('option', { value: '', selected: true }, 'Choose your side…'),
+    roles.map((role) => h('option', { value: role, selected: role === analysis.perspective }, role)));
+  const error = errorLine();
+  select.addEventListener('change', async () => {
+    error.clear();
+    if (!select.value) return;
+    select.disabled = true;
+    try {
+      const reframed = await api.json(
+        `/documents/${encodeURIComponent(doc.id)}/perspective`, { method: 'PUT', body: { role: select.value } });
+      announce(`Showing the review for the ${select.value}.`);
+      onReframe(reframed);
+    } catch (failure) {
+      select.disabled = false;
+      error.show(failure.message);
+    }
+  });
+  return h('div', { class: 'field side-picker' }, h('label', { for: id }, 'I am the'), select, error.node);
+}
+
 function risksList(risks) {
   if (!risks.length) return h('p', { class: 'muted' }, 'Nothing flagged.');
   const order = { high: 0, medium: 1, low: 2 };
   const sorted = [...risks].sort((a, b) => (order[a.severity] ?? 3) - (order[b.severity] ?? 3));
   return h('ul', { class: 'risk-list' }, sorted.map((risk) =>
-    h('li', { class: `risk risk-${risk.severity}` },
+    h('li', { class: `risk risk-${risk.severity}`, dataset: { code: risk.code || 'other' } },
       h('div', { class: 'item-head' },
         h('h3', {}, risk.title),
         riskChip(risk.severity)),
       h('p', {}, risk.detail),
+      risk.quote ? h('blockquote', { class: 'quote' }, risk.quote) : null,
       risk.clause_type ? h('p', { class: 'muted small' }, `Clause: ${words(risk.clause_type)}`) : null)));
+}
+
+function moneyTable(items) {
+  if (!items.length) return h('p', { class: 'muted' }, 'No amounts found.');
+  return h('table', { class: 'money-table' },
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'What'), h('th', { scope: 'col' }, 'Amount'), h('th', { scope: 'col' }, 'The contract says'))),
+    h('tbody', {}, items.map((item) => h('tr', { class: `money money-${item.kind}` },
+      h('th', { scope: 'row' }, MONEY_KIND[item.kind] || words(item.kind)),
+      h('td', { class: 'amount' }, [money(item.amount, item.currency), item.period ? PERIOD[item.period] : null].filter(Boolean).join(' ')),
+      h('td', { class: 'quote-cell' }, item.text)))));
+}
+
+function deadlinesList(doc, items) {
+  if (!items.length) return h('p', { class: 'muted' }, 'No deadlines found.');
+  const list = h('ul', { class: 'deadline-list' }, items.map((item) => h('li', { class: `deadline deadline-${item.kind}` },
+    h('div', { class: 'item-head' },
+      h('h3', {}, DEADLINE_KIND[item.kind] || words(item.kind)),
+      h('span', { class: 'chip chip-neutral' }, item.date ? date(item.date) : item.days ? `${item.days} days' notice` : 'No fixed date')),
+    h('blockquote', { class: 'quote' }, item.text))));
+  if (!items.some((item) => item.date)) return list;
+  const button = h('button', { type: 'button', class: 'btn btn-quiet add-calendar' }, 'Add to calendar (.ics)');
+  const note = h('p', { class: 'muted small', role: 'status' });
+  button.addEventListener('click', async () => {
+    note.textContent = '';
+    try {
+      const saved = await busy(button, 'Downloading…', () => api.download(`/api/v1/documents/${encodeURIComponent(doc.id)}/deadlines.ics`));
+      note.textContent = `Saved ${saved.name}: open it to add the dates to your calendar.`;
+    } catch (failure) {
+      note.textContent = failure.message;
+    }
+  });
+  return [list, button, note];
 }
 
 function riskChip(level) {

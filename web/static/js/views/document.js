@@ -31,7 +31,8 @@ export async function documentView({ params, signal }) {
   async function showAnalysis() {
     try {
       const analysis = await api.json(`${path}/analysis`);
-      if (!signal.aborted) replace(body, analysisView(doc, analysis, signal));
+      const show = (framed) => { if (!signal.aborted) replace(body, analysisView(doc, framed, signal, show)); };
+      show(analysis);
     } catch (failure) {
       replace(body, h('p', { class: 'form-error', role: 'alert' }, failure.message));
     }
