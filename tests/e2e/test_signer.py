@@ -43,7 +43,8 @@ def test_a_tenant_sees_their_side_money_and_deadlines(tab: Tab, stack: Stack, ma
     path = calendar.path()
     assert path is not None
     ics = path.read_text()
-    assert ics.startswith("BEGIN:VCALENDAR") and "DTSTART;VALUE=DATE:20260228" in ics
+    assert ics.startswith("BEGIN:VCALENDAR")
+    assert "DTSTART;VALUE=DATE:20260228" in ics
 
     side.select_option("Landlord")
     expect(page.get_by_label("I am the")).to_have_value("Landlord")
