@@ -15,11 +15,25 @@ from typing import IO, Any
 
 import jinja2
 
-from common.analysis import Analysis
+from common.analysis import Analysis, ContractType
 from common.blobs import CHUNK
+from common.calendar import deadlines_ics
 
+CONTRACT_TYPE_NAMES: dict[ContractType, str] = {
+    "lease": "Lease",
+    "employment": "Employment",
+    "contractor": "Contractor agreement",
+    "terms_of_service": "Terms of service",
+    "nda": "Non-disclosure agreement",
+    "investment": "Investment",
+    "loan": "Loan",
+    "services": "Services agreement",
+    "license": "Licence",
+    "purchase": "Purchase",
+    "other": "Contract",
+}
 CSV_COLUMNS = ("id", "text", "rationale", "clause_type", "verdict", "comment", "edited_text", "feedback_at")
-_FORMULA_START = ("=", "+", "@", "\t", "\r")
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")  # OWASP CSV injection: every formula lead
 
 
 @dataclass(frozen=True)
@@ -96,6 +110,7 @@ def _render(name: str, request: ExportRequest, analysis: Analysis) -> str:
         analysis=analysis,
         include_ai=request.include_ai,
         generated_at=request.generated_at.strftime("%Y-%m-%d %H:%M UTC"),
+        contract_type=CONTRACT_TYPE_NAMES[analysis.contract_type],
     )
 
 
@@ -166,6 +181,8 @@ def build_export(target: Path, request: ExportRequest) -> list[ManifestEntry]:
             entries,
             when,
         )
+        calendar = deadlines_ics(analysis, request.filename, request.generated_at)
+        _add(archive, "deadlines.ics", calendar, entries, when)
         if request.original is not None:
             _add_file(archive, archive_name_for(request.filename), request.original, entries, when)
         manifest = {

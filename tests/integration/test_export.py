@@ -155,6 +155,7 @@ def test_the_export_zip_holds_exactly_what_the_contract_lists(
         "report.md",
         "analysis.json",
         "recommendations.csv",
+        "deadlines.ics",
         "manifest.json",
         *original,
     }

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from common.analysis import Analysis, Clause, Feedback, Recommendation
+from common.analysis import Analysis, Clause, Deadline, Feedback, Money, Party, Recommendation, Risk
 from web.jobs import download_name
 from worker.export import ExportRequest, archive_name_for, build_export
 
@@ -28,8 +28,16 @@ def _analysis() -> Analysis:
         recommendations=[
             Recommendation(id="rec-1", text="=HYPERLINK(\"http://x\")", rationale='He said "no", then, left.\nTwice.',
                            feedback=Feedback(verdict="edited", comment="a,b", edited_text="line1\nline2", at=NOW)),
-            Recommendation(id="rec-2", text="Ask for a cap.", rationale="Exposure."),
+            Recommendation(id="rec-2", text="-1+1", rationale="Exposure."),
         ],
+        contract_type="lease",
+        parties=[Party(name="Harbor Homes LLC", role="Landlord"), Party(name="Maria Lopez", role="Tenant", kind="person")],
+        perspective="Tenant",
+        money=[Money(kind="rent", amount="1450.00", currency="USD", period="month", text="rent of $1,450.00 per month")],
+        deadlines=[Deadline(kind="term_end", date="2026-02-28", text="ends on February 28, 2026"),
+                   Deadline(kind="termination_notice", days=30, text="30 days' written notice")],
+        risks=[Risk(id="risk-1", severity="medium", title="Late fee", detail="You pay $75 if late.",
+                    code="late_fee_or_penalty", against=["Tenant"], quote="a late fee of $75.00")],
     )  # fmt: skip
 
 
@@ -54,6 +62,30 @@ def test_the_csv_round_trips_commas_quotes_and_newlines(tmp_path: Path) -> None:
 def test_a_cell_that_starts_like_a_formula_is_defused(tmp_path: Path) -> None:
     rows = list(csv.DictReader(io.StringIO(_build(tmp_path).read("recommendations.csv").decode())))
     assert rows[0]["text"] == '\'=HYPERLINK("http://x")'
+    assert rows[1]["text"] == "'-1+1"
+
+
+def test_the_reports_show_the_side_the_money_and_the_deadlines(tmp_path: Path) -> None:
+    archive = _build(tmp_path)
+    for name in ("report.html", "report.md"):
+        report = archive.read(name).decode()
+        assert "Lease" in report
+        assert "Tenant" in report
+        assert "Risks for you" in report
+        assert "1450.00 USD" in report
+        assert "2026-02-28" in report
+        assert "30 days' notice" in report or "30 days&#39; notice" in report
+        assert "a late fee of $75.00" in report
+
+
+def test_the_dated_deadlines_travel_as_a_calendar(tmp_path: Path) -> None:
+    archive = _build(tmp_path)
+    calendar = archive.read("deadlines.ics").decode()
+    assert calendar.startswith("BEGIN:VCALENDAR")
+    assert calendar.count("BEGIN:VEVENT") == 1  # the notice period has no date to put
+    assert "DTSTART;VALUE=DATE:20260228" in calendar
+    manifest = json.loads(archive.read("manifest.json"))
+    assert "deadlines.ics" in {f["name"] for f in manifest["files"]}
 
 
 def test_without_ai_export_the_recommendations_are_left_out_and_the_report_says_so(tmp_path: Path) -> None:
