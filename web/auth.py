@@ -1,7 +1,9 @@
-"""Accounts: registration, e-mail verification, login with optional TOTP MFA, refresh, logout, deletion."""
+"""Accounts: registration, e-mail verification, login with optional TOTP MFA, refresh, logout, password reset
+and change, ending every session, deletion."""
 
 from __future__ import annotations
 
+import hashlib
 import logging
 from typing import Any
 
@@ -24,15 +26,17 @@ from common.models import User
 from common.store import AlreadyExists, NotFound
 from common.telemetry import LOGIN_FAILURES, user_hash, user_var
 from web import mfa
+from web.background import in_background
 from web.deps import current_email, current_user
 from web.errors import ApiError
 from web.extensions import limiter, user_or_ip
-from web.mail import send_verification
+from web.mail import mail_allowed, send_password_reset, send_verification
 from web.passwords import WeakPassword, check_policy, hash_password, verify_password
 from web.recaptcha import recaptcha_passes
 from web.services import services
 from web.tokens import (
     MFA_MAX_AGE,
+    RESET_MAX_AGE,
     VERIFY_MAX_AGE,
     InvalidToken,
     is_revoked,
@@ -92,6 +96,16 @@ class PasswordBody(Body):
     password: str
 
 
+class ResetBody(Body):
+    token: str
+    password: str
+
+
+class PasswordChangeBody(Body):
+    current_password: str
+    new_password: str
+
+
 def _failed(response: Response) -> bool:
     return response.status_code == 401
 
@@ -141,10 +155,11 @@ def _tokens(email: str) -> dict[str, Any]:
     }
 
 
-def _signed_in(email: str) -> Response:
-    """The tokens as JSON (CONTRACT.md), and the refresh token again as an HttpOnly cookie for the browser app."""
+def _signed_in(email: str, **extra: Any) -> Response:
+    """The tokens as JSON (CONTRACT.md) with `extra`, and the refresh token again as an HttpOnly cookie for the
+    browser app."""
     tokens = _tokens(email)
-    response = jsonify(tokens)
+    response = jsonify(**extra, **tokens)
     response.set_cookie(
         REFRESH_COOKIE,
         tokens["refresh_token"],
@@ -186,7 +201,7 @@ def _cookie_refresh_claims() -> dict[str, Any] | None:
         raise ApiError(401, "invalid_token", "Your session is not valid. Sign in again.", clear) from exc
     if claims.get("type") != "refresh":
         raise ApiError(401, "invalid_token", "Your session is not valid. Sign in again.", clear)
-    if is_revoked(services().redis, str(claims["jti"]), str(claims["sub"]), int(claims.get("iat", 0))):
+    if is_revoked(services().redis, claims):
         raise ApiError(401, "token_revoked", "This token was revoked. Sign in again.", clear)
     return claims
 
@@ -206,6 +221,9 @@ def _find_user(email: str) -> User | None:
 
 def _send_verification(user: User) -> None:
     settings = services().settings
+    if not mail_allowed(services().redis, "verify", user.email):
+        log.warning("verification e-mail not sent: the address had its hourly share")
+        return
     token = make_token(settings.jwt_secret_key, "verify-email", {"email": user.email})
     try:
         send_verification(settings, user.email, token)
@@ -264,6 +282,91 @@ def resend_verification() -> tuple[Response, int]:
     if user and not user.email_verified:
         _send_verification(user)
     return jsonify(status="accepted"), 202
+
+
+def _password_stamp(user: User) -> str:
+    """Ties a reset link to the password it replaces: once the password changes, the link is spent."""
+    return hashlib.sha256(user.password_hash.encode()).hexdigest()[:16]
+
+
+def _send_reset(email: str) -> None:
+    user = _find_user(email)
+    svc = services()
+    if user is None or not mail_allowed(svc.redis, "reset", user.email):
+        return
+    payload = {"email": user.email, "pw": _password_stamp(user)}
+    send_password_reset(svc.settings, user.email, make_token(svc.settings.jwt_secret_key, "reset", payload))
+
+
+def _new_password_hash(password: str, email: str) -> str:
+    try:
+        check_policy(password, email)
+    except WeakPassword as exc:
+        raise ApiError(400, "weak_password", str(exc)) from exc
+    return hash_password(password)
+
+
+def _end_sessions(email: str) -> None:
+    """Every access and refresh token of the account issued until now answers 401 token_revoked from now on."""
+    svc = services()
+    revoke_all(svc.redis, email, svc.settings.jwt_refresh_days * 24 * 3600)
+
+
+@bp.post("/forgot-password")
+def forgot_password() -> tuple[Response, int]:
+    """E-mail a reset link; answers the same, as fast, whether or not the account exists."""
+    body = parse_body(EmailBody)
+    try:
+        email = normalise_email(body.email)
+    except ApiError:
+        email = ""
+    if email:
+        in_background(lambda: _send_reset(email))
+    return jsonify(status="accepted"), 202
+
+
+@bp.post("/reset-password")
+def reset_password() -> Response:
+    """Set a new password with the token from the reset e-mail (once, within an hour); every session ends."""
+    body = parse_body(ResetBody)
+    svc = services()
+    invalid = ApiError(
+        400, "invalid_token", "This reset link is invalid, used or expired. Ask for a new one."
+    )
+    try:
+        claims = read_token(svc.settings.jwt_secret_key, "reset", body.token, RESET_MAX_AGE)
+        user = svc.store.get_user(str(claims["email"]))
+    except (InvalidToken, KeyError, NotFound) as exc:
+        raise invalid from exc
+    if claims.get("pw") != _password_stamp(user):
+        raise invalid
+    user.password_hash = _new_password_hash(body.password, user.email)
+    user.email_verified = True  # the link reached the inbox: the address is proven
+    svc.store.update_user(user)
+    _end_sessions(user.email)
+    return jsonify(user=user.public())
+
+
+@bp.post("/password")
+@jwt_required()
+@limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
+def change_password() -> Response:
+    """Change the password; this answer is a new session, and every other session ends."""
+    body = parse_body(PasswordChangeBody)
+    user = current_user()
+    _check_password(user, body.current_password)
+    user.password_hash = _new_password_hash(body.new_password, user.email)
+    services().store.update_user(user)
+    _end_sessions(user.email)
+    return _signed_in(user.email)
+
+
+@bp.post("/logout-all")
+@jwt_required()
+def logout_all() -> tuple[str, int, dict[str, str]]:
+    """End every session of the account, this one included."""
+    _end_sessions(current_email())
+    return "", 204, {"Set-Cookie": _cookie_cleared()}
 
 
 @bp.post("/login")
@@ -357,7 +460,8 @@ def mfa_enable() -> Response:
     user.recovery_codes = [keys.hash_code(c) for c in codes]
     user.mfa_enabled = True
     services().store.update_user(user)
-    return jsonify(recovery_codes=codes)
+    _end_sessions(user.email)
+    return _signed_in(user.email, recovery_codes=codes)
 
 
 @bp.post("/mfa/disable")
@@ -376,7 +480,8 @@ def mfa_disable() -> Response:
     user.mfa_secret = None
     user.recovery_codes = []
     services().store.update_user(user)
-    return jsonify(mfa_enabled=False)
+    _end_sessions(user.email)
+    return _signed_in(user.email, mfa_enabled=False)
 
 
 @bp.post("/refresh")
@@ -456,5 +561,5 @@ def delete_me() -> tuple[str, int]:
     svc.blobs.delete_prefix(owner_prefix(user.email))
     svc.store.delete_user(user.email)
     # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
-    revoke_all(svc.redis, user.email, svc.settings.jwt_refresh_days * 24 * 3600)
+    _end_sessions(user.email)
     return "", 204

@@ -14,7 +14,7 @@ from common.telemetry import user_hash, user_var
 from web.errors import ApiError, error_response
 from web.extensions import jwt
 from web.services import services
-from web.tokens import is_revoked
+from web.tokens import is_revoked, issued_claims
 
 
 def init_jwt(app: Flask, settings: Settings) -> None:
@@ -31,7 +31,9 @@ def init_jwt(app: Flask, settings: Settings) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(services().redis, payload["jti"], str(payload["sub"]), int(payload.get("iat", 0)))
+        return is_revoked(services().redis, payload)
+
+    jwt.additional_claims_loader(lambda _identity: issued_claims())
 
     @jwt.revoked_token_loader
     def _on_revoked(_header: dict[str, Any], _payload: dict[str, Any]) -> Response:

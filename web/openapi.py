@@ -60,6 +60,13 @@ OPERATIONS: tuple[Op, ...] = (
        (401, 429)),
     Op("post", "/api/v1/auth/mfa/setup", "Start MFA setup", "auth", errors=(401, 409)),
     Op("post", "/api/v1/auth/mfa/enable", "Turn MFA on", "auth", body=auth.CodeBody, errors=(401, 409)),
+    Op("post", "/api/v1/auth/forgot-password", "E-mail a password-reset link (202 whether or not the account exists)",
+       "auth", False, auth.EmailBody, 202),
+    Op("post", "/api/v1/auth/reset-password", "Set a new password with the e-mailed token; every session ends", "auth",
+       False, auth.ResetBody, 200, (400,)),
+    Op("post", "/api/v1/auth/password", "Change the password: a new session, every other one ends", "auth",
+       body=auth.PasswordChangeBody, errors=(400, 401, 429)),
+    Op("post", "/api/v1/auth/logout-all", "End every session of the account", "auth", ok=204, errors=(401,)),
     Op("post", "/api/v1/auth/mfa/disable", "Turn MFA off", "auth", body=auth.PasswordCodeBody, errors=(401, 409)),
     Op("post", "/api/v1/auth/refresh",
        "New access token from a refresh token: bearer, or the app's `kraftd_refresh` cookie with our `Origin`",
@@ -98,6 +105,7 @@ OPERATIONS: tuple[Op, ...] = (
        auth=False),
     Op("get", "/", "The browser app", "pages", auth=False),
     Op("get", "/verify-email", "The e-mail verification link (browser app)", "pages", auth=False),
+    Op("get", "/reset-password", "The password-reset link (browser app)", "pages", auth=False),
 )  # fmt: skip
 
 _ERROR = {

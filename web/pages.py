@@ -28,6 +28,12 @@ def verify_email_page() -> Response:
     return _index()
 
 
+@bp.get("/reset-password")
+def reset_password_page() -> Response:
+    """The link from the password-reset e-mail: the app asks for the new password and sends it with the token."""
+    return _index()
+
+
 @bp.get("/api/v1/config")
 def app_config() -> Response:
     """Public settings the browser app needs: the reCAPTCHA v3 site key (null when off) and the upload limit."""

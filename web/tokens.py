@@ -11,6 +11,7 @@ from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
 VERIFY_MAX_AGE = 24 * 3600
 MFA_MAX_AGE = 5 * 60
+RESET_MAX_AGE = 3600
 _REVOKED = "kraftd:revoked:"
 _REVOKED_BEFORE = "kraftd:revoked-before:"
 
@@ -43,14 +44,25 @@ def revoke(client: redis.Redis, jti: str, expires_at: int) -> None:
     client.set(_REVOKED + jti, "1", ex=ttl)
 
 
+def issued_claims() -> dict[str, Any]:
+    """Claims every JWT carries: `ts`, when it was issued to the microsecond (`iat` has whole seconds only,
+    too coarse to tell a session ended in this second from the one that replaces it)."""
+    return {"ts": time.time()}
+
+
 def revoke_all(client: redis.Redis, subject: str, longest_lifetime: int) -> None:
-    """Block every JWT of `subject` issued until now (the account is gone) until the longest-lived would expire."""
-    client.set(_REVOKED_BEFORE + _subject_key(subject), str(int(time.time())), ex=max(1, longest_lifetime))
+    """End every session of `subject`: block each JWT issued until now, until the longest-lived would expire.
+    Tokens issued afterwards (the new session of a password change, say) are not touched."""
+    client.set(_REVOKED_BEFORE + _subject_key(subject), repr(time.time()), ex=max(1, longest_lifetime))
 
 
-def is_revoked(client: redis.Redis, jti: str, subject: str = "", issued_at: int = 0) -> bool:
-    revoked, cutoff = client.mget(_REVOKED + jti, _REVOKED_BEFORE + _subject_key(subject))
-    return revoked is not None or (cutoff is not None and issued_at <= int(cutoff))
+def is_revoked(client: redis.Redis, claims: dict[str, Any]) -> bool:
+    """Whether this JWT was revoked alone (logout) or with every session of its subject."""
+    revoked, cutoff = client.mget(
+        _REVOKED + str(claims["jti"]), _REVOKED_BEFORE + _subject_key(str(claims["sub"]))
+    )
+    issued = float(claims.get("ts", claims.get("iat", 0)))
+    return revoked is not None or (cutoff is not None and issued <= float(cutoff))
 
 
 def _subject_key(subject: str) -> str:

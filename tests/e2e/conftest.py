@@ -39,6 +39,7 @@ NARROW = {"width": 375, "height": 812}
 _FOREIGN_ENV = ("COSMOS_", "AZURE_", "OPENAI_", "REDIS_URL", "MAIL_", "SENDGRID_", "RECAPTCHA_", "PUBLIC_URL",
                 "ALLOWED_ORIGINS", "JWT_", "PROMETHEUS_", "DATA_DIR", "SENTRY_", "ENVIRONMENT")  # fmt: skip
 _VERIFY_LINK = re.compile(r"https?://[^/\s]+/verify-email\?token=([\w.\-]+)")
+_RESET_LINK = re.compile(r"https?://[^/\s]+/reset-password\?token=([\w.\-]+)")
 
 
 @dataclass
@@ -234,14 +235,22 @@ def tab(browser: Browser, stack: Stack, request: pytest.FixtureRequest) -> Itera
         opened.context.close()
 
 
-def verification_link(mailbox: Mailbox, email: str, timeout: float = 10.0) -> str:
-    """The path and query of the newest verification link sent to `email`."""
+def _newest_link(mailbox: Mailbox, email: str, link: re.Pattern[str], path: str, timeout: float) -> str:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        messages = mailbox.for_address(email)
-        if messages:
-            found = _VERIFY_LINK.search(Mailbox.text(messages[-1]))
-            assert found, "the verification e-mail has no link"
-            return f"/verify-email?token={found.group(1)}"
+        for message in reversed(mailbox.for_address(email)):
+            found = link.search(Mailbox.text(message))
+            if found:
+                return f"{path}?token={found.group(1)}"
         time.sleep(0.1)
-    raise AssertionError(f"no e-mail reached {email}")
+    raise AssertionError(f"no {path} e-mail reached {email}")
+
+
+def verification_link(mailbox: Mailbox, email: str, timeout: float = 10.0) -> str:
+    """The path and query of the newest verification link sent to `email`."""
+    return _newest_link(mailbox, email, _VERIFY_LINK, "/verify-email", timeout)
+
+
+def reset_link(mailbox: Mailbox, email: str, timeout: float = 20.0) -> str:
+    """The path and query of the newest password-reset link sent to `email`."""
+    return _newest_link(mailbox, email, _RESET_LINK, "/reset-password", timeout)

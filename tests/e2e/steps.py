@@ -171,7 +171,7 @@ def feedback_and_exports_exist(stack: Stack) -> bool:
 
 
 def sign_out(tab: Tab) -> None:
-    tab.page.get_by_role("button", name="Sign out").click()
+    tab.page.get_by_role("button", name="Sign out", exact=True).click()
     expect(tab.page.get_by_text("You are signed out.")).to_be_visible()
     expect(tab.page.get_by_role("heading", name="Sign in")).to_be_visible()
 

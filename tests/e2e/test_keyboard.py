@@ -50,7 +50,14 @@ def test_sign_in_and_upload_with_the_keyboard_alone(tab: Tab, stack: Stack, mail
     assert page.evaluate("document.activeElement.tagName") == "H1"
     assert names(tab, "Shift+Tab", 2) == ["Kraftd Docs, home", "Skip to content"]
     expect(page.get_by_role("link", name="Skip to content")).to_be_in_viewport()
-    assert names(tab, "Tab", 5) == ["Kraftd Docs, home", "E-mail", "Password", "Sign in", "Create an account"]
+    assert names(tab, "Tab", 6) == [
+        "Kraftd Docs, home",
+        "E-mail",
+        "Password",
+        "Sign in",
+        "Forgot password?",
+        "Create an account",
+    ]
     names(tab, "Shift+Tab", 4)
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")  # the skip link: to the screen's heading, the route unchanged

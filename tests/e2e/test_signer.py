@@ -52,3 +52,4 @@ def test_a_tenant_sees_their_side_money_and_deadlines(tab: Tab, stack: Stack, ma
     expect(page.locator(".risk-list .risk[data-code=late_fee_or_penalty]")).to_have_count(0)
     page.reload()
     expect(page.get_by_label("I am the")).to_have_value("Landlord")
+    tab.assert_clean()

@@ -44,7 +44,8 @@ def mfa_account(client: FlaskClient, mailbox: Mailbox, email: str) -> MfaAccount
     code = code_at(secret)
     enable = client.post("/api/v1/auth/mfa/enable", headers=bearer(tokens), json={"code": code})
     assert enable.status_code == 200, enable.json
-    return MfaAccount(email, tokens, secret, enable.json["recovery_codes"], code)
+    # Turning MFA on ends every other session: the answer carries this one's new tokens.
+    return MfaAccount(email, enable.json, secret, enable.json["recovery_codes"], code)
 
 
 def challenge(client: FlaskClient, email: str) -> str:
@@ -294,7 +295,7 @@ def test_mfa_disable_with_password_and_code_turns_it_off(
         json={"password": PASSWORD, "code": code_at(account.secret, +1)},
     )
     assert answer.status_code == 200
-    assert client.get("/api/v1/auth/me", headers=bearer(account.tokens)).json["mfa_enabled"] is False
+    assert client.get("/api/v1/auth/me", headers=bearer(answer.json)).json["mfa_enabled"] is False
     login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
     assert "access_token" in login.json
 
@@ -349,14 +350,14 @@ def test_after_mfa_disable_the_old_recovery_codes_are_void(
     client: FlaskClient, mailbox: Mailbox, email: str
 ) -> None:
     account = mfa_account(client, mailbox, email)
-    client.post(
+    tokens = client.post(
         "/api/v1/auth/mfa/disable",
         headers=bearer(account.tokens),
         json={"password": PASSWORD, "code": account.recovery_codes[0]},
-    )
-    secret = client.post("/api/v1/auth/mfa/setup", headers=bearer(account.tokens)).json["secret"]
+    ).json
+    secret = client.post("/api/v1/auth/mfa/setup", headers=bearer(tokens)).json["secret"]
     enabled = client.post(
-        "/api/v1/auth/mfa/enable", headers=bearer(account.tokens), json={"code": code_at(secret, +1)}
+        "/api/v1/auth/mfa/enable", headers=bearer(tokens), json={"code": code_at(secret, +1)}
     )
     assert enabled.status_code == 200
     answer = verify(client, challenge(client, email), account.recovery_codes[1])

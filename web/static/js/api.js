@@ -20,20 +20,20 @@ export class ApiError extends Error {
 
 const NETWORK_ERROR = () => new ApiError(0, 'network_error', 'Cannot reach Kraftd Docs. Check your connection and try again.');
 
-/** Call `fn(signedIn)` whenever the session starts or ends. */
+/** Call `fn(signedIn, deliberate)` whenever the session starts or ends (`deliberate`: the user signed out). */
 export function onSessionChange(fn) {
   listeners.add(fn);
   return () => listeners.delete(fn);
 }
 
-function setToken(token) {
+function setToken(token, deliberate = false) {
   const was = accessToken !== null;
   accessToken = token;
   try {
     if (token) localStorage.setItem(SESSION_HINT, '1');
     else localStorage.removeItem(SESSION_HINT);
   } catch { /* storage may be off; the hint only saves a request */ }
-  if (was !== (token !== null)) listeners.forEach((fn) => fn(token !== null));
+  if (was !== (token !== null)) listeners.forEach((fn) => fn(token !== null, deliberate));
 }
 
 export function isSignedIn() {
@@ -123,6 +123,21 @@ export async function login(email, password) {
 export async function verifyMfa(mfaToken, code) {
   const answer = await json('/auth/mfa/verify', { method: 'POST', body: { mfa_token: mfaToken, code }, auth: false });
   setToken(answer.access_token);
+}
+
+/** A security change (password, MFA) ended every other session: this answer carries this tab's new one. */
+export function adopt(answer) {
+  if (answer && answer.access_token) setToken(answer.access_token);
+  return answer;
+}
+
+/** End every session of the account, this tab's included. */
+export async function logoutAll() {
+  try {
+    await request('/auth/logout-all', { method: 'POST' });
+  } finally {
+    setToken(null, true);
+  }
 }
 
 /** Sign out: the server revokes the access token and the refresh cookie; this tab forgets its token. */

@@ -4,6 +4,7 @@ import * as api from './api.js';
 import { setFlash } from './flash.js';
 import { currentPath, navigate, route, setGuard, start } from './router.js';
 import { checkEmailView, loginView, registerView, rememberDestination } from './views/auth.js';
+import { forgotPasswordView, resetPasswordView } from './views/password.js';
 import { documentView } from './views/document.js';
 import { documentsView } from './views/documents.js';
 import { securityView } from './views/security.js';
@@ -16,6 +17,8 @@ route('/login', loginView, { guest: true });
 route('/register', registerView, { guest: true });
 route('/check-email', checkEmailView, { guest: true });
 route('/verify-email', verifyView);
+route('/forgot-password', forgotPasswordView, { guest: true });
+route('/reset-password', resetPasswordView);
 
 setGuard((options, path) => {
   if (options.auth && !api.isSignedIn()) {
@@ -39,9 +42,9 @@ async function showUser(signedIn) {
   }
 }
 
-api.onSessionChange((signedIn) => {
+api.onSessionChange((signedIn, deliberate) => {
   showUser(signedIn);
-  if (!signedIn && !signingOut) {
+  if (!signedIn && !signingOut && !deliberate) {
     // The session ended under us (revoked or expired): say so and go to sign in.
     setFlash('Your session has ended. Sign in again.', 'error');
     rememberDestination(currentPath());

@@ -1,4 +1,5 @@
-// A tiny hash router: `#/path` picks a view; `/verify-email?token=` (the e-mail link) is a route of its own.
+// A tiny hash router: `#/path` picks a view; `/verify-email?token=` and `/reset-password?token=` (the e-mail
+// links) are routes of their own.
 // A view is `async (ctx) => ({ title, node })`; ctx.signal aborts when the user moves on, so views can stop
 // their polling. After each render the page title is set and focus moves to the new heading.
 
@@ -22,7 +23,7 @@ export function currentPath() {
   if (location.pathname !== '/' && location.hash.startsWith('#/')) {
     history.replaceState(null, '', `/${location.hash}`); // an in-app link followed from the verification page
   }
-  if (location.pathname === '/verify-email') return '/verify-email';
+  if (location.pathname === '/verify-email' || location.pathname === '/reset-password') return location.pathname;
   return location.hash.replace(/^#/, '') || '/';
 }
 
@@ -60,8 +61,16 @@ export async function render() {
   const outlet = document.getElementById('app');
   const params = Object.fromEntries(Object.entries(match.groups || {}).map(([k, v]) => [k, decodeURIComponent(v)]));
   const query = new URLSearchParams(location.search);
-  const { title, node } = await found.view({ params, query, signal, path });
+  let view;
+  try {
+    view = await found.view({ params, query, signal, path });
+  } catch (failure) {
+    // A session that ended under the view has sent the user to sign in already (app.js); anything else is shown.
+    if (mine !== sequence || SESSION_ENDED.has(failure && failure.code)) return;
+    view = { title: 'Something went wrong', node: failed(failure) };
+  }
   if (mine !== sequence) return; // the user moved on while this view was loading
+  const { title, node } = view;
   outlet.replaceChildren(node);
   document.title = title ? `${title} · Kraftd Docs` : 'Kraftd Docs';
   document.dispatchEvent(new CustomEvent('kraftd:navigated', { detail: { path } }));
@@ -71,6 +80,21 @@ export async function render() {
     heading.focus({ preventScroll: true });
   }
   window.scrollTo(0, 0);
+}
+
+const SESSION_ENDED = new Set(['token_expired', 'token_revoked', 'invalid_token', 'unauthorized']);
+
+function failed(failure) {
+  const section = document.createElement('section');
+  section.className = 'card narrow';
+  const heading = document.createElement('h1');
+  heading.textContent = 'Something went wrong';
+  const message = document.createElement('p');
+  message.className = 'form-error';
+  message.setAttribute('role', 'alert');
+  message.textContent = (failure && failure.message) || 'Reload the page and try again.';
+  section.append(heading, message);
+  return section;
 }
 
 export function start() {

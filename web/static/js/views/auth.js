@@ -20,7 +20,7 @@ function finishSignIn() {
   navigate(target);
 }
 
-function authCard(title, lede, ...body) {
+export function authCard(title, lede, ...body) {
   return h('section', { class: 'auth' },
     h('div', { class: 'auth-intro' },
       h('p', { class: 'eyebrow' }, 'Contract review, in minutes'),
@@ -40,6 +40,7 @@ export async function loginView() {
   const resendSlot = h('div', { class: 'slot' });
   const form = h('form', { class: 'form', novalidate: true }, email.node, password.node, error.node, resendSlot, submit);
   const body = h('div', {}, form,
+    h('p', { class: 'switch' }, h('a', { href: '#/forgot-password' }, 'Forgot password?')),
     h('p', { class: 'switch' }, 'New to Kraftd Docs? ', h('a', { href: '#/register' }, 'Create an account')));
   const card = authCard('Sign in', null, flash, body);
 

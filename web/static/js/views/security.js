@@ -1,7 +1,10 @@
-// Security: two-step sign-in (TOTP) — set up with a QR code, recovery codes shown once, or turn it off.
+// Security: two-step sign-in (TOTP) — set up with a QR code, recovery codes shown once, or turn it off —
+// changing the password, and signing out everywhere. Each of these ends the account's other sessions.
 
 import * as api from '../api.js';
 import { announce, busy, errorLine, field, h, replace } from '../dom.js';
+import { setFlash } from '../flash.js';
+import { navigate } from '../router.js';
 
 export async function securityView() {
   const me = await api.json('/auth/me');
@@ -10,7 +13,9 @@ export async function securityView() {
     h('div', { class: 'page-head' },
       h('h1', {}, 'Security'),
       h('p', { class: 'muted' }, `Signed in as ${me.email}.`)),
-    body);
+    body,
+    passwordCard(),
+    everywhereCard());
   replace(body, me.mfa_enabled ? enabledCard(body) : disabledCard(body));
   return { title: 'Security', node };
 }
@@ -53,7 +58,7 @@ function setupCard(body, setup) {
     error.clear();
     if (!form.reportValidity()) return;
     try {
-      const answer = await busy(submit, 'Checking…', () => api.json('/auth/mfa/enable', { method: 'POST', body: { code: code.control.value.trim() } }));
+      const answer = api.adopt(await busy(submit, 'Checking…', () => api.json('/auth/mfa/enable', { method: 'POST', body: { code: code.control.value.trim() } })));
       replace(body, recoveryCard(body, answer.recovery_codes));
       body.querySelector('h2').focus();
       announce('Two-step sign-in is on. Save your recovery codes.');
@@ -123,7 +128,7 @@ function enabledCard(body) {
     error.clear();
     if (!form.reportValidity()) return;
     try {
-      await busy(submit, 'Turning off…', () => api.json('/auth/mfa/disable', { method: 'POST', body: { password: password.control.value, code: code.control.value.trim() } }));
+      api.adopt(await busy(submit, 'Turning off…', () => api.json('/auth/mfa/disable', { method: 'POST', body: { password: password.control.value, code: code.control.value.trim() } })));
       replace(body, disabledCard(body));
       announce('Two-step sign-in is off.');
     } catch (failure) {
@@ -136,4 +141,52 @@ function enabledCard(body) {
     h('details', { class: 'disclosure' },
       h('summary', {}, 'Turn off two-step sign-in'),
       form));
+}
+
+function passwordCard() {
+  const current = field({ label: 'Current password', type: 'password', autocomplete: 'current-password', required: true });
+  const next = field({ label: 'New password', type: 'password', autocomplete: 'new-password', required: true, minlength: '10',
+    hint: 'At least 10 characters, not all of one kind, not a common password.' });
+  const error = errorLine();
+  const done = h('p', { class: 'muted small', role: 'status' });
+  const submit = h('button', { type: 'submit', class: 'btn btn-primary' }, 'Change password');
+  const form = h('form', { class: 'form', novalidate: true }, current.node, next.node, error.node, h('div', { class: 'actions' }, submit), done);
+  form.addEventListener('submit', async (event) => {
+    event.preventDefault();
+    error.clear();
+    done.textContent = '';
+    if (!form.reportValidity()) return;
+    try {
+      api.adopt(await busy(submit, 'Changing…', () => api.json('/auth/password', { method: 'POST',
+        body: { current_password: current.control.value, new_password: next.control.value } })));
+      form.reset();
+      done.textContent = 'Password changed. Every other session is signed out.';
+      announce(done.textContent);
+    } catch (failure) {
+      error.show(failure.message);
+    }
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'password-heading' },
+    h('h2', { id: 'password-heading' }, 'Password'),
+    h('details', { class: 'disclosure' }, h('summary', {}, 'Change password'), form));
+}
+
+function everywhereCard() {
+  const error = errorLine();
+  const button = h('button', { type: 'button', class: 'btn btn-danger' }, 'Sign out everywhere');
+  button.addEventListener('click', async () => {
+    error.clear();
+    try {
+      await busy(button, 'Signing out…', () => api.logoutAll());
+      setFlash('You are signed out on every device.');
+      navigate('/login');
+    } catch (failure) {
+      error.show(failure.message);
+    }
+  });
+  return h('section', { class: 'card', 'aria-labelledby': 'sessions-heading' },
+    h('h2', { id: 'sessions-heading' }, 'Sessions'),
+    h('p', {}, 'Lost a device, or signed in somewhere you should not have? End every session, this one included.'),
+    error.node,
+    h('div', { class: 'actions' }, button));
 }
