@@ -58,7 +58,7 @@ def test_sign_in_and_upload_with_the_keyboard_alone(tab: Tab, stack: Stack, mail
         "Forgot password?",
         "Create an account",
     ]
-    names(tab, "Shift+Tab", 4)
+    names(tab, "Shift+Tab", 5)
     page.keyboard.press("Shift+Tab")
     page.keyboard.press("Enter")  # the skip link: to the screen's heading, the route unchanged
     assert page.evaluate("[document.activeElement.tagName, document.activeElement.textContent]") == [
