@@ -32,7 +32,8 @@ class Settings(BaseSettings):
     jwt_access_minutes: int = 15
     jwt_refresh_days: int = 7
 
-    allowed_origins: str = "http://127.0.0.1:8000,http://localhost:8000"
+    allowed_origins: str = ""  # empty: this host on PORT (see _fill_defaults)
+    trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers count; 0 ignores them
     rate_limit_enabled: bool = True
     rate_limit_default: str = "100/minute"
     rate_limit_poll: str = "600/minute"
@@ -88,6 +89,8 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         if not self.public_url:
             self.public_url = f"http://127.0.0.1:{self.port}"
+        if not self.allowed_origins and self.environment != "production":
+            self.allowed_origins = f"http://127.0.0.1:{self.port},http://localhost:{self.port}"
         if self.sendgrid_api_key and not self.mail_server:
             self.mail_server = "smtp.sendgrid.net"
             self.mail_port = 587

@@ -361,6 +361,7 @@ var sharedEnv = [
   { name: 'LOG_LEVEL', value: 'INFO' }
   { name: 'PUBLIC_URL', value: publicUrl }
   { name: 'ALLOWED_ORIGINS', value: allowedOrigins }
+  { name: 'TRUSTED_PROXIES', value: '1' } // the Container Apps ingress: its X-Forwarded-For is the client's
   { name: 'RECAPTCHA_SITE_KEY', value: recaptchaSiteKey }
   { name: 'COSMOS_ENDPOINT', value: cosmos.properties.documentEndpoint }
   { name: 'COSMOS_DATABASE', value: database.name }

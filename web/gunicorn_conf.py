@@ -15,7 +15,8 @@ keepalive = 5
 # Every gunicorn 27 instance otherwise shares one control socket under ~/.gunicorn.
 control_socket_disable = True
 accesslog = None  # the app logs each request as a JSON line
-forwarded_allow_ips = "*"  # behind the platform's ingress; ProxyFix trusts exactly one hop
+# gunicorn's own reading of X-Forwarded-Proto: only with proxies in front (TRUSTED_PROXIES), as ProxyFix.
+forwarded_allow_ips = "*" if int(os.environ.get("TRUSTED_PROXIES") or 0) > 0 else "127.0.0.1,::1"
 max_requests = 5000
 max_requests_jitter = 500
 

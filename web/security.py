@@ -35,8 +35,11 @@ def html_csp(settings: Settings) -> str:
 
 
 def init_security(app: Flask, settings: Settings) -> None:
-    # One proxy in front (the Azure Container Apps ingress): trust its X-Forwarded-For/-Proto/-Host.
-    app.wsgi_app = ProxyFix(app.wsgi_app, x_for=1, x_proto=1, x_host=1)  # type: ignore[method-assign]
+    # X-Forwarded-For/-Proto/-Host count only from the proxies the operator says are there (TRUSTED_PROXIES:
+    # 1 for the Container Apps ingress): with none, anyone could pick their own IP and dodge per-IP limits.
+    hops = settings.trusted_proxies
+    if hops > 0:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
     cors.init_app(
         app,
         resources={r"/api/*": {"origins": settings.origins}},

@@ -332,3 +332,27 @@ def test_a_second_app_in_one_process_keeps_its_own_default_limit(
     user = fresh_client(slow)
     answers = [user.get("/api/v1/auth/me", headers=bearer(tokens)).status_code for _ in range(6)]
     assert answers == [200] * 5 + [429]
+
+
+def _forged_logins(client: FlaskClient, count: int) -> list[Any]:
+    """Failed logins for different accounts, each claiming another client address in X-Forwarded-For."""
+    return [
+        client.post(
+            "/api/v1/auth/login",
+            json={"email": f"nobody-{uuid.uuid4().hex[:8]}@example.com", "password": "Wrong-password-123"},
+            headers={"X-Forwarded-For": f"203.0.113.{n}"},
+        )
+        for n in range(count)
+    ]
+
+
+def test_a_forged_x_forwarded_for_does_not_dodge_the_address_limit(limited: FlaskClient) -> None:
+    answers = _forged_logins(limited, LIMIT + 1)
+    assert [a.status_code for a in answers[:LIMIT]] == [401] * LIMIT
+    assert_too_many_attempts(answers[-1])
+
+
+def test_behind_trusted_proxies_the_forwarded_address_counts(base_config: dict[str, Any]) -> None:
+    app = create_app({**base_config, "rate_limit_login": f"{LIMIT}/minute", "trusted_proxies": 1})
+    answers = _forged_logins(fresh_client(app), LIMIT + 1)
+    assert [a.status_code for a in answers] == [401] * (LIMIT + 1)

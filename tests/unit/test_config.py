@@ -143,3 +143,13 @@ def test_a_production_process_with_sound_settings_starts(tmp_path: Path) -> None
            "ALLOWED_ORIGINS": "https://docs.kraftd.io"}  # fmt: skip
     started = start_app(env, tmp_path)
     assert started.returncode == 0, started.stderr
+
+
+def test_the_default_allowed_origins_follow_the_port() -> None:
+    settings = Settings(port=8123)
+    assert settings.origins == ["http://127.0.0.1:8123", "http://localhost:8123"]
+
+
+def test_no_proxy_is_trusted_unless_the_operator_says_so() -> None:
+    assert Settings().trusted_proxies == 0
+    assert Settings(trusted_proxies=1).trusted_proxies == 1
