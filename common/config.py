@@ -89,6 +89,8 @@ class Settings(BaseSettings):
     def _fill_defaults(self) -> Settings:
         if not self.public_url:
             self.public_url = f"http://127.0.0.1:{self.port}"
+        if "redis_url" not in self.model_fields_set and self.stack_redis_file.is_file():
+            self.redis_url = self.stack_redis_file.read_text().strip()
         if not self.allowed_origins and self.environment != "production":
             self.allowed_origins = f"http://127.0.0.1:{self.port},http://localhost:{self.port}"
         if self.sendgrid_api_key and not self.mail_server:
@@ -98,6 +100,16 @@ class Settings(BaseSettings):
             self.mail_username = "apikey"
             self.mail_password = self.sendgrid_api_key
         return self
+
+    @property
+    def stack_redis_file(self) -> Path:
+        """Where `make run` writes the URL of its private Redis, so commands run beside it find that one."""
+        return self.data_dir / "redis.url"
+
+    @property
+    def redis_is_chosen(self) -> bool:
+        """REDIS_URL was given, or a `make run` stack in DATA_DIR names its own: never a guess at 6379."""
+        return "redis_url" in self.model_fields_set or self.stack_redis_file.is_file()
 
     @property
     def origins(self) -> list[str]:

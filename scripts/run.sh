@@ -23,11 +23,14 @@ if [ -z "${REDIS_URL:-}" ]; then
   processes=(redis "${processes[@]}")
 fi
 
+# Operators' commands run beside this stack (`flask --app web queues …` with the same DATA_DIR) read its broker here.
+printf '%s\n' "$REDIS_URL" > "$DATA_DIR/redis.url"
+
 # Prometheus multiprocess mode: every gunicorn and Celery process writes its metrics here.
 export PROMETHEUS_MULTIPROC_DIR="$DATA_DIR/metrics"
 rm -rf "$PROMETHEUS_MULTIPROC_DIR"
 mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 echo "Kraftd Docs is starting: open $PUBLIC_URL (API under $PUBLIC_URL/api/v1, readiness at $PUBLIC_URL/readyz)"
-echo "Queue commands need this stack's broker: REDIS_URL=$REDIS_URL DATA_DIR=$DATA_DIR .venv/bin/flask --app web queues status"
+echo "Queue commands find this stack through DATA_DIR=$DATA_DIR: .venv/bin/flask --app web queues status"
 exec .venv/bin/honcho start "${processes[@]}"

@@ -12,7 +12,7 @@ from datetime import datetime
 import click
 import redis
 from flask import Flask
-from flask.cli import AppGroup
+from flask.cli import AppGroup, with_appcontext
 
 from common import jobs as job_ops
 from common import queue as queue_ops
@@ -20,8 +20,26 @@ from common.models import ErrorInfo, JobStatus, utcnow
 from common.store import NotFound
 from web.services import services
 
-queues_cli = AppGroup("queues", help="Inspect and control the job queues (drain before a rollback).")
-jobs_cli = AppGroup("jobs", help="Operate on jobs across all users.")
+
+@with_appcontext
+def _check_broker() -> None:
+    """The queue commands act on one stack's broker: REDIS_URL's, or the one `make run` wrote into DATA_DIR."""
+    settings = services().settings
+    if not settings.redis_is_chosen:
+        raise click.ClickException(
+            f"no running stack found in DATA_DIR={settings.data_dir} (no {settings.stack_redis_file.name}): "
+            "start it with `make run`, run this with the same DATA_DIR, or set REDIS_URL"
+        )
+    try:
+        services().redis.ping()
+    except redis.RedisError as exc:
+        raise click.ClickException(f"cannot reach the stack's Redis ({exc}); is `make run` running?") from exc
+
+
+queues_cli = AppGroup(
+    "queues", help="Inspect and control the job queues (drain before a rollback).", callback=_check_broker
+)
+jobs_cli = AppGroup("jobs", help="Operate on jobs across all users.", callback=_check_broker)
 
 
 def _selected(queue: str | None) -> set[str]:

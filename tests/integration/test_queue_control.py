@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import json
+import os
 import signal
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from click.testing import Result
@@ -19,6 +23,8 @@ from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import Workers
 
 pytestmark = pytest.mark.integration
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(app: Flask, *args: str) -> Result:
@@ -175,3 +181,31 @@ def test_a_worker_told_to_stop_finishes_its_task_first(
         assert finished["steps"][1]["attempts"] == 1, "finished by the worker that had it, not redelivered"
     finally:
         workers.start("analyze")
+
+
+def _flask(data_dir: str, *args: str) -> subprocess.CompletedProcess[str]:
+    """The command as an operator types it beside `make run`: no REDIS_URL, only the stack's DATA_DIR."""
+    env = {k: v for k, v in os.environ.items() if k != "REDIS_URL"}
+    env["DATA_DIR"] = data_dir
+    return subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "web", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_without_a_stack_the_queue_commands_refuse_rather_than_guess(tmp_path: Path) -> None:
+    answer = _flask(str(tmp_path), "queues", "drain", "--timeout", "1")
+    assert answer.returncode != 0
+    assert "no running stack found" in answer.stderr
+    assert "drained" not in answer.stdout
+
+
+def test_the_queue_commands_reach_the_stack_of_their_data_dir(redis_url: str, tmp_path: Path) -> None:
+    (tmp_path / "redis.url").write_text(redis_url + "\n")
+    answer = _flask(str(tmp_path), "queues", "status", "--json")
+    assert answer.returncode == 0, answer.stderr
+    assert {q["name"] for q in json.loads(answer.stdout)["queues"]} >= {"extract", "analyze", "export"}
