@@ -2,13 +2,17 @@
 
 import os
 
+from gunicorn import util
 from prometheus_client import multiprocess
 
 bind = os.environ.get("WEB_BIND") or f"127.0.0.1:{os.environ.get('WEB_PORT', '8000')}"
 workers = int(os.environ.get("WEB_WORKERS", "2"))
-# Threads let a worker keep answering polls while another request streams an upload.
-worker_class = "gthread"
-threads = int(os.environ.get("WEB_THREADS", "4"))
+# gevent: each connection is a greenlet that waits for its bytes without holding a thread, so clients that send
+# their headers or uploads slowly (or stall) cannot take every worker away from /healthz and polling
+# (bench/slow_clients.py measures it). WEB_WORKER_CLASS=gthread is the thread-per-request alternative.
+worker_class = os.environ.get("WEB_WORKER_CLASS", "gevent")
+worker_connections = 1000
+threads = int(os.environ.get("WEB_THREADS", "4"))  # gthread only
 timeout = 60
 graceful_timeout = 20
 keepalive = 5
@@ -25,3 +29,11 @@ def child_exit(server, worker):
     """Prometheus multiprocess mode: forget the gauges of a worker that is gone."""
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
         multiprocess.mark_process_dead(worker.pid)
+
+
+def post_worker_init(worker):
+    """In each worker, once it has loaded the app (and gevent has patched the standard library): gunicorn's own
+    400/414/431 answers in our JSON shape, with our headers (see web/gunicorn_errors.py)."""
+    from web import gunicorn_errors
+
+    util.write_error = gunicorn_errors.write_error

@@ -18,6 +18,8 @@ log = logging.getLogger("kraftd.http")
 _API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 _RECAPTCHA_HOSTS = "https://www.google.com https://www.gstatic.com https://www.recaptcha.net"
 
+REFERRER_POLICY = "strict-origin-when-cross-origin"
+
 
 def html_csp(settings: Settings) -> str:
     script = "'self'"
@@ -61,7 +63,7 @@ def init_security(app: Flask, settings: Settings) -> None:
     def _headers(response: Response) -> Response:
         headers = response.headers
         headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = "strict-origin-when-cross-origin"
+        headers["Referrer-Policy"] = REFERRER_POLICY
         headers["X-Frame-Options"] = "DENY"
         headers["X-Request-ID"] = g.get("request_id", "")
         is_html = response.mimetype == "text/html"
