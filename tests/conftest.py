@@ -19,6 +19,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pytest_redis import factories
 
+from common.stages import STAGES
 from tests.processes import Workers, stack_env
 from web import create_app
 
@@ -162,8 +163,8 @@ def workers(stack_config: dict[str, Any], tmp_path_factory: pytest.TempPathFacto
     """One real Celery worker per queue and Celery beat (the watchdog), for the whole session."""
     pool = Workers(stack_env(stack_config), tmp_path_factory.mktemp("worker-logs"))
     try:
-        for queue in ("extract", "analyze", "export"):
-            pool.start(queue)
+        for stage in STAGES:
+            pool.start(stage.name)
         pool.start_beat()
         yield pool
     finally:

@@ -10,7 +10,6 @@ from dataclasses import asdict
 from datetime import datetime
 
 import click
-import redis
 from flask import Flask
 from flask.cli import AppGroup
 
@@ -70,16 +69,16 @@ def drain(queue: str | None, timeout: float) -> None:
             break
         if time.monotonic() >= deadline:
             click.echo(f"timed out; still in flight: {busy}", err=True)
-            _print_kept(client, selected)
+            _print_kept(selected)
             sys.exit(1)
         time.sleep(0.5)
     click.echo("drained: no task of these queues is running")
-    _print_kept(client, selected)
+    _print_kept(selected)
 
 
-def _print_kept(client: redis.Redis, selected: set[str]) -> None:
+def _print_kept(selected: set[str]) -> None:
     for q in sorted(selected):
-        click.echo(f"  {q}: {queue_ops.queue_depth(client, q)} queued (kept in Redis)")
+        click.echo(f"  {q}: {queue_ops.queue_depth(services().celery, q)} queued (kept in Redis)")
 
 
 @queues_cli.command("resume")
