@@ -81,15 +81,16 @@ def stage(name: str) -> Stage:
     return _BY_NAME[name]
 
 
-def stages_of(kind: JobKind) -> tuple[Stage, ...]:
+def stages_of(kind: JobKind, registry: tuple[Stage, ...] = STAGES) -> tuple[Stage, ...]:
     """The stages a job of `kind` runs, in order."""
-    return tuple(s for s in STAGES if s.kind is kind)
+    return tuple(s for s in registry if s.kind is kind)
 
 
-def passed_over(done: str, asked: str | None = None) -> tuple[str, ...]:
+def passed_over(done: str, asked: str | None = None, registry: tuple[Stage, ...] = STAGES) -> tuple[str, ...]:
     """The optional stages to mark skipped once `done` has finished and its step asked for `asked`
     (None: the next required stage)."""
-    order = stages_of(stage(done).kind)
+    kind = next(s.kind for s in registry if s.name == done)
+    order = stages_of(kind, registry)
     later = order[[s.name for s in order].index(done) + 1 :]
     if asked is not None and asked not in {s.name for s in later}:
         raise ValueError(f"stage {done!r} cannot hand over to {asked!r}: not a later stage of its kind")
