@@ -19,7 +19,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pytest_redis import factories
 
-from common.stages import STAGES
 from tests.processes import Workers, stack_env
 from web import create_app
 
@@ -163,8 +162,7 @@ def workers(stack_config: dict[str, Any], tmp_path_factory: pytest.TempPathFacto
     """One real Celery worker per queue and Celery beat (the watchdog), for the whole session."""
     pool = Workers(stack_env(stack_config), tmp_path_factory.mktemp("worker-logs"))
     try:
-        for stage in STAGES:
-            pool.start(stage.name)
+        pool.start_every_stage()
         pool.start_beat()
         yield pool
     finally:

@@ -15,7 +15,7 @@ from typing import Any
 
 import redis
 
-from common.stages import QUEUES, consumed_queues
+from common.stages import QUEUES, STAGES, consumed_queues
 
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = [sys.executable, "-m", "celery", "--app", "worker.tasks"]
@@ -73,6 +73,11 @@ class Workers:
         self.by_queue[queue] = worker
         _wait_ready(worker)
         return worker
+
+    def start_every_stage(self) -> None:
+        """One worker per stage of the registry, as `make run` starts them."""
+        for stage in STAGES:
+            self.start(stage.name)
 
     def start_beat(self) -> None:
         with (self.log_dir / "beat.log").open("wb") as out:
