@@ -8,7 +8,6 @@ The queues and task names come from the stage registry (`common.stages`).
 
 from __future__ import annotations
 
-import base64
 import json
 import time
 from dataclasses import dataclass
@@ -100,7 +99,10 @@ class QueueStatus:
 
 
 def oldest_age(client: redis.Redis, queue: str) -> float | None:
-    """Age of the message that has waited longest (kombu pushes on the left and pops on the right)."""
+    """Age of the message that has waited longest (kombu pushes on the left and pops on the right).
+
+    kombu has no way to peek at a message, so this reads the queue's own Redis list; our messages carry no
+    priority, so they all wait there rather than in kombu's priority sub-queues."""
     raw = client.lindex(queue, -1)
     if raw is None:
         return None
@@ -173,20 +175,15 @@ def resume(app: Celery, client: redis.Redis, queues: set[str]) -> None:
         app.control.broadcast("kraftd_resume", arguments={"queue": queue}, reply=True, timeout=2.0)
 
 
-def take_all(client: redis.Redis, queue: str) -> list[tuple[str, str]]:
-    """Remove every message of `queue` and answer the (owner e-mail, job id) each was for."""
-    keys = [queue, *(k.decode() for k in client.scan_iter(match=f"{queue}\x06\x16*"))]
-    pipe = client.pipeline(transaction=True)
-    for key in keys:
-        pipe.lrange(key, 0, -1)
-        pipe.delete(key)
-    results = pipe.execute()
+def take_all(app: Celery, queue: str) -> list[tuple[str, str]]:
+    """Remove every message of `queue` (every priority, through kombu) and answer the (owner e-mail, job id)
+    each was for."""
     taken: list[tuple[str, str]] = []
-    for raw in (m for messages in results[0::2] for m in messages):
-        try:
-            body = json.loads(base64.b64decode(json.loads(raw)["body"]))
-            owner_email, job_id = body[0][:2]
-        except (ValueError, KeyError, TypeError, IndexError):
-            continue
-        taken.append((str(owner_email), str(job_id)))
+    with app.connection_for_write() as connection, connection.channel() as channel:
+        while (message := channel.basic_get(queue=queue, no_ack=True)) is not None:
+            try:
+                owner_email, job_id = message.decode()[0][:2]
+            except (ValueError, KeyError, TypeError, IndexError):
+                continue
+            taken.append((str(owner_email), str(job_id)))
     return taken

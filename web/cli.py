@@ -100,7 +100,7 @@ def purge(queue: str, yes: bool) -> None:
         click.echo(f"refusing to purge {name} without --yes", err=True)
         sys.exit(2)
     svc = services()
-    taken = queue_ops.take_all(svc.redis, name)
+    taken = queue_ops.take_all(svc.celery, name)
     error = ErrorInfo("purged", "An operator removed this job from the queue.", transient=True)
     for owner_email, job_id in taken:
         with contextlib.suppress(NotFound):
