@@ -59,10 +59,31 @@ class Stage:
 
 STAGES: tuple[Stage, ...] = (
     # Parsing a file: quick, though a long PDF takes a while.
-    Stage("extract", JobKind.ANALYSIS, 120, 150, (5, 40), "worker.stages:extract_step"),
+    Stage(
+        "extract",
+        JobKind.ANALYSIS,
+        soft_time_limit=120,
+        time_limit=150,
+        progress=(5, 40),
+        work="worker.stages:extract_step",
+    ),
     # Analysis may call an LLM over several chunks, so it gets the most.
-    Stage("analyze", JobKind.ANALYSIS, 600, 660, (45, 100), "worker.stages:analyze_step"),
-    Stage("export", JobKind.EXPORT, 300, 330, (10, 100), "worker.stages:export_step"),
+    Stage(
+        "analyze",
+        JobKind.ANALYSIS,
+        soft_time_limit=600,
+        time_limit=660,
+        progress=(45, 100),
+        work="worker.stages:analyze_step",
+    ),
+    Stage(
+        "export",
+        JobKind.EXPORT,
+        soft_time_limit=300,
+        time_limit=330,
+        progress=(10, 100),
+        work="worker.stages:export_step",
+    ),
 )
 
 # Periodic housekeeping (the watchdog, the export sweep) has a queue of its own, so draining a stage's queue
