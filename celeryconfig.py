@@ -1,32 +1,20 @@
 """Celery settings, each set on purpose. Read by `common.queue` (`config_from_object`).
 
-The broker URL and the time bounds come from the typed settings (`common.config`), so the web side,
-the workers and beat agree on them.
+The stages' queues, routes and time limits derive from `common.stages`. Nothing here reads the environment:
+what depends on the settings (the broker, the watchdog's interval, beat's schedule file) is `from_settings`,
+which `common.queue` applies when the app is configured (at worker boot, or in `create_app`), so importing
+the web or the worker side never reads, nor refuses, the settings.
 """
 
 from __future__ import annotations
 
+from typing import Any
+
 from kombu import Queue
 
-from common.config import get_settings
+from common.config import Settings
+from common.stages import LONGEST_HARD_LIMIT, MAINTENANCE_QUEUE, MAINTENANCE_TASKS, QUEUES, STAGES
 
-_settings = get_settings()
-
-QUEUE_NAMES = ("extract", "analyze", "export")
-# Periodic housekeeping (the watchdog) has a queue of its own, so draining a stage queue never holds it up
-# and its messages never count as a stage's backlog. The extract worker consumes it too (see the Procfile).
-MAINTENANCE_QUEUE = "maintenance"
-
-# Per-queue time limits (seconds): soft raises inside the task so it can fail the job cleanly,
-# hard kills the pool child. Analysis may call an LLM over several chunks, so it gets the most.
-TIME_LIMITS: dict[str, tuple[int, int]] = {
-    "extract": (120, 150),
-    "analyze": (600, 660),
-    "export": (300, 330),
-}
-LONGEST_HARD_LIMIT = max(hard for _, hard in TIME_LIMITS.values())
-
-broker_url = _settings.redis_url
 # No result backend: job state lives in our store, which the browser polls; results in Redis would be
 # a second source of truth that nobody reads.
 result_backend = None
@@ -49,18 +37,17 @@ task_acks_on_timeout = True
 # One message at a time per process: long tasks must not sit reserved behind another long task.
 worker_prefetch_multiplier = 1
 
-task_queues = [Queue(name, routing_key=name) for name in (*QUEUE_NAMES, MAINTENANCE_QUEUE)]
-task_default_queue = "analyze"
+task_queues = [Queue(name, routing_key=name) for name in (*QUEUES, MAINTENANCE_QUEUE)]
+# Every task is routed; one that were not would wait with the housekeeping, never in a stage's backlog.
+task_default_queue = MAINTENANCE_QUEUE
 task_routes = {
-    "kraftd.extract": {"queue": "extract"},
-    "kraftd.analyze": {"queue": "analyze"},
-    "kraftd.export": {"queue": "export"},
-    "kraftd.watchdog": {"queue": MAINTENANCE_QUEUE},
-    "kraftd.expire_exports": {"queue": MAINTENANCE_QUEUE},
+    **{stage.task: {"queue": stage.queue} for stage in STAGES},
+    **{task: {"queue": MAINTENANCE_QUEUE} for task in MAINTENANCE_TASKS},
 }
+# Per stage: the soft limit raises inside the task so it can fail the job cleanly, the hard one kills the
+# pool child.
 task_annotations = {
-    f"kraftd.{name}": {"soft_time_limit": soft, "time_limit": hard}
-    for name, (soft, hard) in TIME_LIMITS.items()
+    stage.task: {"soft_time_limit": stage.soft_time_limit, "time_limit": stage.time_limit} for stage in STAGES
 }
 
 # Against slow memory growth in parsers and SDKs: recycle pool children.
@@ -86,16 +73,26 @@ result_backend_transport_options = _transport
 broker_connection_retry_on_startup = True
 broker_connection_max_retries = None
 
-beat_schedule = {
-    # A sweep not picked up before the next one is due is dropped, so sweeps never pile up.
-    "watchdog": {
-        "task": "kraftd.watchdog",
-        "schedule": float(_settings.watchdog_interval_seconds),
-        "options": {"expires": float(_settings.watchdog_interval_seconds)},
-    },
-    "expire-exports": {"task": "kraftd.expire_exports", "schedule": 3600.0, "options": {"expires": 3600.0}},
-}
-beat_schedule_filename = str(_settings.data_dir / "celerybeat-schedule")
-
 timezone = "UTC"
 enable_utc = True
+
+
+def from_settings(settings: Settings) -> dict[str, Any]:
+    """The settings that depend on the environment, for `app.conf.update`."""
+    return {
+        "broker_url": settings.redis_url,
+        "beat_schedule": {
+            # A sweep not picked up before the next one is due is dropped, so sweeps never pile up.
+            "watchdog": {
+                "task": "kraftd.watchdog",
+                "schedule": float(settings.watchdog_interval_seconds),
+                "options": {"expires": float(settings.watchdog_interval_seconds)},
+            },
+            "expire-exports": {
+                "task": "kraftd.expire_exports",
+                "schedule": 3600.0,
+                "options": {"expires": 3600.0},
+            },
+        },
+        "beat_schedule_filename": str(settings.data_dir / "celerybeat-schedule"),
+    }

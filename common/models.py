@@ -9,6 +9,8 @@ from enum import StrEnum
 from typing import Any
 
 from common.analysis import Analysis
+from common.stages import JobKind as JobKind  # declared beside the stages each kind runs
+from common.stages import stages_of
 
 
 def utcnow() -> datetime:
@@ -61,11 +63,6 @@ def can_transition(current: JobStatus, target: JobStatus) -> bool:
 def check_transition(current: JobStatus, target: JobStatus) -> None:
     if not can_transition(current, target):
         raise InvalidTransition(f"a job cannot go from {current} to {target}")
-
-
-class JobKind(StrEnum):
-    ANALYSIS = "analysis"
-    EXPORT = "export"
 
 
 class StepStatus(StrEnum):
@@ -144,10 +141,6 @@ class Step:
         return body
 
 
-ANALYSIS_STEPS = ("extract", "analyze")
-EXPORT_STEPS = ("export",)
-
-
 @dataclass
 class Job:
     owner_email: str
@@ -176,14 +169,17 @@ class Job:
 
     @classmethod
     def new(cls, owner_email: str, kind: JobKind, document_id: str, **extra: Any) -> Job:
-        names = ANALYSIS_STEPS if kind is JobKind.ANALYSIS else EXPORT_STEPS
-        return cls(owner_email, kind, document_id, steps=[Step(n) for n in names], **extra)
+        steps = [Step(stage.name) for stage in stages_of(kind)]
+        return cls(owner_email, kind, document_id, steps=steps, **extra)
 
     def step(self, name: str) -> Step:
         for step in self.steps:
             if step.name == name:
                 return step
         raise KeyError(name)
+
+    def has_step(self, name: str) -> bool:
+        return any(step.name == name for step in self.steps)
 
     def next_step(self) -> Step | None:
         """The first step not yet done, or None when all are."""

@@ -51,6 +51,7 @@ param queueListLength int = 5
 param workerMaxReplicas int = 4
 
 var suffix = uniqueString(resourceGroup().id, name)
+// One worker app per stage of common/stages.py (tests/unit/test_infra.py checks this list against it).
 var queues = [
   // extract also consumes `maintenance` (the watchdog's sweeps from beat), so it keeps one replica.
   { name: 'extract', consumes: 'extract,maintenance', minReplicas: 1 }

@@ -13,7 +13,12 @@ export PUBLIC_URL="${PUBLIC_URL:-http://127.0.0.1:$PORT}"
 export WEB_PORT="$PORT"
 mkdir -p "$DATA_DIR"
 
-processes=(web extract analyze export beat)
+# The Procfile plus one worker line per stage, generated from the stage registry (common/stages.py).
+procfile="$DATA_DIR/Procfile"
+stage_lines=$(.venv/bin/python -m common.stages procfile)
+{ cat Procfile; echo "$stage_lines"; } >"$procfile"
+mapfile -t stage_workers < <(cut -d: -f1 <<<"$stage_lines")
+processes=(web "${stage_workers[@]}" beat)
 if [ -z "${REDIS_URL:-}" ]; then
   # A private redis-server on a free port, never the system's 6379, keeping an append-only file in DATA_DIR.
   REDIS_PORT=$(.venv/bin/python -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
@@ -33,4 +38,4 @@ mkdir -p "$PROMETHEUS_MULTIPROC_DIR"
 
 echo "Kraftd Docs is starting: open $PUBLIC_URL (API under $PUBLIC_URL/api/v1, readiness at $PUBLIC_URL/readyz)"
 echo "Queue commands find this stack through DATA_DIR=$DATA_DIR: .venv/bin/flask --app web queues status"
-exec .venv/bin/honcho start "${processes[@]}"
+exec .venv/bin/honcho start --procfile "$procfile" --app-root . "${processes[@]}"

@@ -162,8 +162,7 @@ def workers(stack_config: dict[str, Any], tmp_path_factory: pytest.TempPathFacto
     """One real Celery worker per queue and Celery beat (the watchdog), for the whole session."""
     pool = Workers(stack_env(stack_config), tmp_path_factory.mktemp("worker-logs"))
     try:
-        for queue in ("extract", "analyze", "export"):
-            pool.start(queue)
+        pool.start_every_stage()
         pool.start_beat()
         yield pool
     finally:

@@ -15,6 +15,8 @@ from typing import Any
 
 import redis
 
+from common.stages import QUEUES, STAGES, consumed_queues
+
 ROOT = Path(__file__).resolve().parent.parent
 CELERY = [sys.executable, "-m", "celery", "--app", "worker.tasks"]
 
@@ -63,7 +65,7 @@ class Workers:
         log_path = self.log_dir / f"{queue}-{len(os.listdir(self.log_dir))}.log"
         with log_path.open("wb") as out:
             process = subprocess.Popen(
-                [*CELERY, "worker", "--queues", _consumed(queue), "--concurrency", str(concurrency),
+                [*CELERY, "worker", "--queues", ",".join(consumed_queues(queue)), "--concurrency", str(concurrency),
                  "--hostname", f"{queue}@test-{log_path.stem}", "--loglevel", "INFO", "--without-gossip", "--without-mingle"],
                 cwd=ROOT, env=self.env, stdout=out, stderr=subprocess.STDOUT,
             )  # fmt: skip
@@ -71,6 +73,11 @@ class Workers:
         self.by_queue[queue] = worker
         _wait_ready(worker)
         return worker
+
+    def start_every_stage(self) -> None:
+        """One worker per stage of the registry, as `make run` starts them."""
+        for stage in STAGES:
+            self.start(stage.name)
 
     def start_beat(self) -> None:
         with (self.log_dir / "beat.log").open("wb") as out:
@@ -102,11 +109,6 @@ class Workers:
         self.beat = None
 
 
-def _consumed(queue: str) -> str:
-    """The queues a worker for `queue` consumes, as the Procfile has them."""
-    return f"{queue},maintenance" if queue == "extract" else queue
-
-
 def _wait_ready(worker: Worker, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -120,7 +122,7 @@ def _wait_ready(worker: Worker, timeout: float = 30.0) -> None:
 
 def flush_queues(url: str) -> None:
     client = redis.Redis.from_url(url)
-    for key in ("extract", "analyze", "export", "kraftd:drain"):
+    for key in (*QUEUES, "kraftd:drain"):
         client.delete(key)
 
 

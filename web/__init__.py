@@ -48,7 +48,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         store=open_store(settings),
         blobs=open_blobs(settings),
         redis=redis_client(settings),
-        celery=make_celery(settings.redis_url),
+        celery=make_celery(settings),
     )
 
     register_error_handlers(app)

@@ -88,16 +88,16 @@ def drain(queue: str | None, timeout: float) -> None:
             break
         if time.monotonic() >= deadline:
             click.echo(f"timed out; still in flight: {busy}", err=True)
-            _print_kept(client, selected)
+            _print_kept(selected)
             sys.exit(1)
         time.sleep(0.5)
     click.echo("drained: no task of these queues is running")
-    _print_kept(client, selected)
+    _print_kept(selected)
 
 
-def _print_kept(client: redis.Redis, selected: set[str]) -> None:
+def _print_kept(selected: set[str]) -> None:
     for q in sorted(selected):
-        click.echo(f"  {q}: {queue_ops.queue_depth(client, q)} queued (kept in Redis)")
+        click.echo(f"  {q}: {queue_ops.queue_depth(services().celery, q)} queued (kept in Redis)")
 
 
 @queues_cli.command("resume")
@@ -119,7 +119,7 @@ def purge(queue: str, yes: bool) -> None:
         click.echo(f"refusing to purge {name} without --yes", err=True)
         sys.exit(2)
     svc = services()
-    taken = queue_ops.take_all(svc.redis, name)
+    taken = queue_ops.take_all(svc.celery, name)
     error = ErrorInfo("purged", "An operator removed this job from the queue.", transient=True)
     for owner_email, job_id in taken:
         with contextlib.suppress(NotFound):

@@ -43,7 +43,7 @@ def metrics() -> Response:
     svc = services()
     try:
         for queue in QUEUES:
-            QUEUE_DEPTH.labels(queue).set(queue_depth(svc.redis, queue))
+            QUEUE_DEPTH.labels(queue).set(queue_depth(svc.celery, queue))
             QUEUE_OLDEST_AGE.labels(queue).set(oldest_age(svc.redis, queue) or 0.0)
     except Exception:  # noqa: S110 - depth is best effort; the other metrics still answer
         pass

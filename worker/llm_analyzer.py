@@ -74,7 +74,7 @@ DEFAULT_CHUNK_TOKENS = 12_000
 DEFAULT_TIMEOUT_SECONDS = 120.0
 DEFAULT_CONCURRENCY = 4
 # No retry starts later than this after the analysis began, so that the step fails as llm_unavailable well
-# before the analyze task's soft time limit (600 s, celeryconfig.TIME_LIMITS) cuts it off mid-wait.
+# before the analyze task's soft time limit (600 s, common.stages) cuts it off mid-wait.
 DEFAULT_DEADLINE_SECONDS = 420.0
 
 # USD per million tokens (input, output): list prices, standard tier. Matched by the longest prefix of the

@@ -9,7 +9,6 @@ used up `JOB_MAX_ATTEMPTS` fails the job instead of looping.
 from __future__ import annotations
 
 import logging
-import random
 import threading
 import uuid
 from collections.abc import Callable, Iterator
@@ -17,6 +16,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from celery import Celery
+from celery.utils.time import get_exponential_backoff_interval
 
 from common.blobs import BlobStore
 from common.config import Settings
@@ -29,14 +29,12 @@ from common.models import (
     utcnow,
 )
 from common.queue import enqueue
+from common.stages import passed_over, stage
 from common.store import NotFound, Store
 from common.telemetry import JOB_OUTCOMES
 from worker.errors import PermanentError, RetriesExhausted, TransientError
 
 log = logging.getLogger(__name__)
-
-# Where progress stands when each step starts and ends.
-PROGRESS = {"extract": (5, 40), "analyze": (45, 100), "export": (10, 100)}
 
 
 @dataclass
@@ -59,8 +57,12 @@ class Outcome:
     retry_in: float | None = None  # seconds, when the task should be retried
 
 
+# A step's work: it may name the optional stage to run next (see `common.stages`); None runs the next required one.
+Work = Callable[[Job], str | None]
+
+
 def run_step(
-    ctx: StepContext, step_name: str, owner_email: str, job_id: str, task_id: str, work: Callable[[Job], None]
+    ctx: StepContext, step_name: str, owner_email: str, job_id: str, task_id: str, work: Work
 ) -> Outcome:
     """Run `work` as step `step_name` of the job, recording everything on the job record."""
     try:
@@ -73,7 +75,7 @@ def run_step(
         return Outcome()
     try:
         with _heartbeat(ctx, owner_email, job_id, task_id):
-            work(job)
+            asked = work(job)
     except PermanentError as exc:
         _fail(ctx, owner_email, job_id, step_name, ErrorInfo(exc.code, exc.message))
         return Outcome()
@@ -82,7 +84,7 @@ def run_step(
         return Outcome()
     except TransientError as exc:
         return _after_transient(ctx, job, step_name, exc)
-    _finish(ctx, owner_email, job_id, step_name, task_id)
+    _finish(ctx, owner_email, job_id, step_name, task_id, passed_over(step_name, asked))
     return Outcome()
 
 
@@ -109,7 +111,7 @@ def _claim(ctx: StepContext, step_name: str, owner_email: str, job_id: str, task
         job.worker = ctx.worker
         job.attempts = max(job.attempts, step.attempts)
         job.heartbeat_at = utcnow()
-        job.progress = max(job.progress, PROGRESS[step_name][0])
+        job.progress = max(job.progress, stage(step_name).progress[0])
 
     job = mutate_job(ctx.store, owner_email, job_id, change)
     if attempts_exhausted:
@@ -151,7 +153,10 @@ def _heartbeat(ctx: StepContext, owner_email: str, job_id: str, task_id: str) ->
         thread.join(timeout=5)
 
 
-def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, task_id: str) -> None:
+def _finish(
+    ctx: StepContext, owner_email: str, job_id: str, step_name: str, task_id: str, skipped: tuple[str, ...]
+) -> None:
+    """Record the step done, mark the optional stages it passed over skipped, and hand over to the next."""
     next_task = uuid.uuid4().hex
     handover: list[str] = []
 
@@ -162,15 +167,18 @@ def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, tas
         step.status = StepStatus.SUCCEEDED
         step.finished_at = utcnow()
         step.error = None
-        job.progress = PROGRESS[step_name][1]
+        for name in skipped:
+            if job.has_step(name):  # a job created before that stage was declared does not carry it
+                job.step(name).status = StepStatus.SKIPPED
+        job.progress = stage(step_name).progress[1]
         following = job.next_step()
         if following is None:
             job.move_to(JobStatus.SUCCEEDED)
             job.progress = 100
             job.task_id = None
         else:
-            # Waiting for the next stage's worker is being queued: the watchdog then judges the job by its
-            # queue, not by a heartbeat nobody is writing.
+            # Between stages a job is `queued`, waiting for the next stage's worker: the watchdog then judges it
+            # by that stage's queue, not by a heartbeat nobody is writing.
             job.move_to(JobStatus.QUEUED)
             job.task_id = next_task
             job.enqueued_at = utcnow()
@@ -178,7 +186,8 @@ def _finish(ctx: StepContext, owner_email: str, job_id: str, step_name: str, tas
 
     job = mutate_job(ctx.store, owner_email, job_id, change)
     if handover:
-        # If this send is lost, the job stays `running` with no heartbeat and the watchdog re-enqueues it.
+        # If this send is lost, the job stays `queued` with its queue empty, and the watchdog re-enqueues it
+        # after QUEUED_TIMEOUT_SECONDS.
         enqueue(ctx.celery, handover[0], owner_email, job_id, next_task)
     elif job.status is JobStatus.SUCCEEDED:
         JOB_OUTCOMES.labels(str(job.kind), "succeeded").inc()
@@ -210,8 +219,11 @@ def _after_transient(ctx: StepContext, job: Job, step_name: str, exc: TransientE
     return Outcome(retry_in=backoff(attempts, exc.retry_after))
 
 
+BACKOFF_CAP_SECONDS = 60
+
+
 def backoff(attempt: int, retry_after: float | None = None) -> float:
-    """Exponential backoff with full jitter, at least what the server asked for."""
-    ceiling = min(60.0, 2.0**attempt)
-    delay = random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
-    return max(delay, retry_after or 0.0)
+    """Exponential backoff with full jitter (uniform in 0 … min(cap, 2**attempt) s), at least what the server
+    asked for."""
+    delay = get_exponential_backoff_interval(1, attempt, BACKOFF_CAP_SECONDS, full_jitter=True)
+    return max(float(delay), retry_after or 0.0)

@@ -1,6 +1,8 @@
-"""Celery tasks: thin wrappers that run each stage as a step of its job.
+"""Celery tasks: thin wrappers that run each stage as a step of its job, one task per stage of the registry
+(`common.stages`), plus the housekeeping that beat schedules.
 
-Start a worker per queue: `celery --app worker.tasks worker --queues extract` (see the Procfile).
+Start a worker per queue: `celery --app worker.tasks worker --queues extract` (`python -m common.stages
+procfile` prints each stage's line).
 """
 
 from __future__ import annotations
@@ -16,11 +18,13 @@ from typing import Any
 
 from billiard.exceptions import SoftTimeLimitExceeded
 from celery import Task, signals
+from celery.utils.imports import symbol_by_name
 
 from common.blobs import BlobNotFound, BlobUnavailable, open_blobs
 from common.config import get_settings
 from common.models import Job
 from common.queue import celery_app, redis_client
+from common.stages import STAGES, Stage
 from common.store import StoreUnavailable, open_store
 from common.telemetry import (
     QUEUE_WAIT,
@@ -30,13 +34,15 @@ from common.telemetry import (
     init_sentry,
     job_id_var,
 )
-from worker import control, housekeeping, stages, watchdog
+from worker import control, housekeeping, watchdog
 from worker.errors import PermanentError, TransientError
 from worker.runner import StepContext, run_step
 
 log = logging.getLogger(__name__)
 app = celery_app
-__all__ = ["analyze", "app", "control", "expire_exports", "export", "extract", "run_watchdog"]
+__all__ = ["STAGE_TASKS", "app", "control", "expire_exports", "run_watchdog"]
+
+StageWork = Callable[[StepContext, Job], str | None]
 
 
 @cache
@@ -62,19 +68,17 @@ def _process_init(**_: Any) -> None:
     init_sentry(get_settings(), component="worker")
 
 
-def _run_stage(
-    task: Task, step: str, owner_email: str, job_id: str, work: Callable[[StepContext, Job], None]
-) -> None:
+def _run_stage(task: Task, step: str, owner_email: str, job_id: str, work: StageWork) -> None:
     ctx = context()
     job_id_var.set(job_id)
     sent = getattr(task.request, "kraftd_sent_at", None)
     if isinstance(sent, int | float) and not task.request.retries:
         QUEUE_WAIT.labels(step).observe(max(0.0, time.time() - sent))
 
-    def guarded(job: Job) -> None:
+    def guarded(job: Job) -> str | None:
         started = time.perf_counter()
         try:
-            work(ctx, job)
+            return work(ctx, job)
         except BlobNotFound as exc:
             raise PermanentError("file_missing", "The uploaded file is missing; upload it again.") from exc
         except (StoreUnavailable, BlobUnavailable) as exc:
@@ -90,22 +94,19 @@ def _run_stage(
         raise task.retry(countdown=outcome.retry_in, max_retries=None)
 
 
-@app.task(name="kraftd.extract", bind=True)
-def extract(self: Task, owner_email: str, job_id: str) -> None:
-    """Extract the text of an uploaded document."""
-    _run_stage(self, "extract", owner_email, job_id, stages.extract_step)
+def _stage_task(stage: Stage) -> Task:
+    """Register the Celery task that runs `stage`'s step function."""
+    work: StageWork = symbol_by_name(stage.work)
+
+    def run(self: Task, owner_email: str, job_id: str) -> None:
+        _run_stage(self, stage.name, owner_email, job_id, work)
+
+    run.__doc__ = work.__doc__
+    task: Task = app.task(name=stage.task, bind=True)(run)
+    return task
 
 
-@app.task(name="kraftd.analyze", bind=True)
-def analyze(self: Task, owner_email: str, job_id: str) -> None:
-    """Analyse the extracted text."""
-    _run_stage(self, "analyze", owner_email, job_id, stages.analyze_step)
-
-
-@app.task(name="kraftd.export", bind=True)
-def export(self: Task, owner_email: str, job_id: str) -> None:
-    """Build the export ZIP of a document."""
-    _run_stage(self, "export", owner_email, job_id, stages.export_step)
+STAGE_TASKS = {stage.name: _stage_task(stage) for stage in STAGES}
 
 
 @app.task(name="kraftd.expire_exports")

@@ -16,7 +16,8 @@ from celery import Celery
 
 from common import jobs
 from common.models import JobStatus, utcnow
-from common.queue import STEP_QUEUE, drained_queues, queue_depth
+from common.queue import drained_queues, queue_depth
+from common.stages import stage
 from common.store import Store
 
 log = logging.getLogger(__name__)
@@ -36,7 +37,7 @@ def sweep(
     stale = lost = 0
     for job in store.ops_jobs_in_status(JobStatus.RUNNING, updated_before=now - heartbeat_timeout):
         step = job.next_step()
-        if step is None or STEP_QUEUE[step.name] in draining or not jobs.is_stale(job, heartbeat_timeout):
+        if step is None or stage(step.name).queue in draining or not jobs.is_stale(job, heartbeat_timeout):
             continue
         if jobs.requeue(store, app, job.owner_email, job.id, reason="heartbeat lost",
                         allowed_from=frozenset({JobStatus.RUNNING})):  # fmt: skip
@@ -45,8 +46,8 @@ def sweep(
         step = job.next_step()
         if step is None:
             continue
-        queue = STEP_QUEUE[step.name]
-        if queue in draining or queue_depth(client, queue) > 0:
+        queue = stage(step.name).queue
+        if queue in draining or queue_depth(app, queue) > 0:
             continue  # still waiting its turn, or held on purpose
         if jobs.requeue(store, app, job.owner_email, job.id, reason="message lost while queued",
                         allowed_from=frozenset({JobStatus.QUEUED})):  # fmt: skip

@@ -56,8 +56,7 @@ def azure_workers(
 ) -> Iterator[Workers]:
     pool = Workers(stack_env(azure_config), tmp_path_factory.mktemp("azure-worker-logs"))
     try:
-        for queue in ("extract", "analyze", "export"):
-            pool.start(queue)
+        pool.start_every_stage()
         yield pool
     finally:
         pool.stop_all()

@@ -1,4 +1,4 @@
-"""docker-compose.yml and the Dockerfiles agree with the Procfile, celeryconfig and the settings.
+"""docker-compose.yml and the Dockerfiles agree with the Procfile, the stage registry and the settings.
 
 Docker does not run in the test environment, so these read the files instead of starting containers.
 """
@@ -13,11 +13,11 @@ from typing import Any
 import pytest
 import yaml
 
-import celeryconfig
 from common.config import Settings
+from common.stages import QUEUES, STAGES, consumed_queues, worker_command
 
 REPO = Path(__file__).resolve().parents[2]
-WORKERS = {f"worker-{queue}": queue for queue in celeryconfig.QUEUE_NAMES}
+WORKERS = {f"worker-{stage.queue}": stage.name for stage in STAGES}
 APP_SERVICES = {"web", "beat", "cosmos-init", *WORKERS}
 # Variables the processes read outside the typed settings: gunicorn's config and the Procfile's command lines.
 NOT_SETTINGS = {
@@ -73,7 +73,7 @@ def test_every_service_of_the_stack_is_there(services: dict[str, Any]) -> None:
 
 def test_the_worker_services_cover_exactly_the_celery_queues(services: dict[str, Any]) -> None:
     declared = {name.removeprefix("worker-") for name in services if name.startswith("worker-")}
-    assert declared == set(celeryconfig.QUEUE_NAMES)
+    assert declared == set(QUEUES)
 
 
 @pytest.mark.parametrize(("service_name", "queue"), sorted(WORKERS.items()))
@@ -81,16 +81,20 @@ def test_each_worker_consumes_exactly_its_queue(
     services: dict[str, Any], service_name: str, queue: str
 ) -> None:
     argv = shlex.split(shell_command(services[service_name]))
-    consumed = f"{queue},{celeryconfig.MAINTENANCE_QUEUE}" if queue == "extract" else queue
-    assert option(argv, "--queues") == [consumed]
+    assert option(argv, "--queues") == [",".join(consumed_queues(queue))]
     assert option(argv, "--hostname") == [f"{queue}@%h"]
 
 
-@pytest.mark.parametrize(
-    ("service_name", "process"), [*sorted(WORKERS.items()), ("beat", "beat"), ("web", "web")]
-)
+@pytest.mark.parametrize(("service_name", "process"), [("beat", "beat"), ("web", "web")])
 def test_commands_are_the_procfile_lines(services: dict[str, Any], service_name: str, process: str) -> None:
     assert shell_command(services[service_name]) == procfile()[process]
+
+
+@pytest.mark.parametrize(("service_name", "stage_name"), sorted(WORKERS.items()))
+def test_worker_commands_are_the_ones_make_run_starts(
+    services: dict[str, Any], service_name: str, stage_name: str
+) -> None:
+    assert shell_command(services[service_name]) == worker_command(stage_name)
 
 
 @pytest.mark.parametrize("service_name", [*sorted(WORKERS), "beat"])

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-import celeryconfig
 from common.config import SECRET_FIELDS, Settings
+from common.stages import QUEUES, consumed_queues
 
 BICEP = Path(__file__).resolve().parents[2] / "infra" / "main.bicep"
 KEYVAULT_SECRETS = {
@@ -71,9 +71,9 @@ def _objects_with(text: str, key: str) -> list[str]:
 def test_one_worker_app_per_queue_with_a_keda_rule_on_its_own_list(bicep: str) -> None:
     code = _code(bicep)
     queues = re.findall(r"\{\s*name:\s*'(\w+)',\s*consumes:\s*'([\w,]+)',\s*minReplicas:\s*(\d+)\s*\}", code)
-    assert {name for name, _, _ in queues} == set(celeryconfig.QUEUE_NAMES)
+    assert {name for name, _, _ in queues} == set(QUEUES)
     for name, consumes, min_replicas in queues:
-        assert consumes.split(",")[0] == name
+        assert consumes == ",".join(consumed_queues(name))
         assert int(min_replicas) in (0, 1)
     # The worker apps loop over the queues; the rule's listName is the loop's queue name, on Redis.
     loop = re.search(r"resource workers 'Microsoft\.App/containerApps@[\w-]+' = \[for q in queues: \{", code)
@@ -85,8 +85,8 @@ def test_one_worker_app_per_queue_with_a_keda_rule_on_its_own_list(bicep: str) -
     assert re.search(r"auth:\s*\[\{\s*secretRef:\s*'redis-password',\s*triggerParameter:\s*'password'", code)
     assert re.search(r"maxReplicas:\s*workerMaxReplicas", code)
     assert re.search(r"param workerMaxReplicas int = 4\b", code)
-    # extract also serves the watchdog's queue, as in the Procfile
-    assert ("extract", "extract,maintenance", "1") in queues
+    # the worker that also serves the watchdog's queue keeps one replica
+    assert all(min_replicas == "1" for _, consumes, min_replicas in queues if "maintenance" in consumes)
 
 
 def test_the_chosen_target_is_the_one_bench_autoscale_justifies(bicep: str) -> None:
