@@ -552,8 +552,13 @@ def delete_me() -> tuple[str, int]:
     body = parse_body(PasswordBody)
     user = current_user()
     _check_password(user, body.password)
-    svc = services()
-    delete_account(svc.store, svc.blobs, user.email)
-    # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
-    _end_sessions(user.email)
+    close_account(user.email)
     return "", 204
+
+
+def close_account(email: str) -> None:
+    """Delete the account with everything it owns, and end every token of it (`DELETE /auth/me`, the CLI)."""
+    svc = services()
+    delete_account(svc.store, svc.blobs, email)
+    # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
+    _end_sessions(email)

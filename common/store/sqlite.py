@@ -167,6 +167,8 @@ class SqliteStore:
         self._delete(DOCUMENTS, owner_email, doc_id)
 
     def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> Page:
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
         sql = f"SELECT {DOCUMENTS.columns(detail=False)} FROM documents WHERE owner_email = ?"  # noqa: S608 - ours
         params: tuple[Any, ...] = (owner_email,)
         if cursor:

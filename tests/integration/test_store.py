@@ -357,6 +357,12 @@ def test_a_forged_cursor_is_a_value_error(store: Store, owner: str) -> None:
         store.list_documents(owner, 5, "not-a-cursor!")
 
 
+def test_a_page_of_no_documents_is_a_value_error(store: Store, owner: str) -> None:
+    store.create_document(a_document(owner))
+    with pytest.raises(ValueError, match="limit"):
+        store.list_documents(owner, 0)
+
+
 def test_find_analyzed_document_answers_the_newest_analyzed_with_that_hash(store: Store, owner: str) -> None:
     sha = "cd" * 32
     store.create_document(a_document(owner, T0, sha, status=DocumentStatus.ANALYZED))
