@@ -60,12 +60,27 @@ def body(record: User | Document | Job) -> dict[str, Any]:
     return data
 
 
+def body_json(record: User | Document | Job, without: frozenset[str] = frozenset()) -> str:
+    """The same body as JSON text, less the fields in `without` (kept elsewhere by the engine)."""
+    return codec.dump_json(record, exclude={"version", *without})
+
+
+_FIELD_NAMES = {cls: frozenset(f.name for f in dataclasses.fields(cls)) for cls in (User, Document, Job)}
+
+
 def load(cls: type[R], data: dict[str, Any], version: str) -> R:
     """The record from stored data: its own fields only (engine keys and system fields are dropped)."""
-    names = {f.name for f in dataclasses.fields(cls)}
+    names = _FIELD_NAMES[cls]
     own = {key: value for key, value in data.items() if key in names}
     own["version"] = version
     return codec.load(cls, own)
+
+
+def load_json(cls: type[R], text: str, version: str) -> R:
+    """The record from a JSON body `body_json` wrote."""
+    record = codec.load_json(cls, text)
+    record.version = version
+    return record
 
 
 def job_filters(status: JobStatus | None, kind: JobKind | None, document_id: str | None) -> dict[str, str]:

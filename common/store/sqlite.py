@@ -6,7 +6,6 @@ Each table keeps a record as its key columns, the index columns its queries need
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 import uuid
@@ -16,17 +15,19 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Generic
 
+from common import codec
+from common.analysis import Analysis
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Page, StoreUnavailable
 from common.store.records import (
     DOCUMENT_DETAIL,
     R,
-    body,
+    body_json,
     created_key,
     decode_cursor,
     encode_cursor,
     job_filters,
-    load,
+    load_json,
     stamp,
 )
 
@@ -74,13 +75,14 @@ class Table(Generic[R]):
     record: type[R]
     key: tuple[str, ...]  # the primary key's columns, read from the record's fields of the same names
     index: Callable[[R], dict[str, str]]  # the columns the queries filter and sort on
-    detached: tuple[str, ...] = ()  # fields kept as JSON in columns of their own instead of in the body
+    # Fields kept as JSON in columns of their own instead of in the body, with their types.
+    detached: tuple[tuple[str, type[Any]], ...] = ()
 
     def where_key(self) -> str:
         return " AND ".join(f"{column} = ?" for column in self.key)
 
     def columns(self, *, detail: bool = True) -> str:
-        return ", ".join(("body", "version", *(self.detached if detail else ())))
+        return ", ".join(("body", "version", *(name for name, _ in self.detached if detail)))
 
 
 def _document_index(doc: Document) -> dict[str, str]:
@@ -102,7 +104,9 @@ def _no_index(_: User) -> dict[str, str]:
 
 
 USERS = Table("users", User, ("email",), _no_index)
-DOCUMENTS = Table("documents", Document, ("owner_email", "id"), _document_index, (DOCUMENT_DETAIL,))
+DOCUMENTS = Table(
+    "documents", Document, ("owner_email", "id"), _document_index, ((DOCUMENT_DETAIL, Analysis),)
+)
 JOBS = Table("jobs", Job, ("owner_email", "id"), _job_index)
 
 
@@ -231,23 +235,22 @@ class SqliteStore:
     @staticmethod
     def _row(table: Table[R], record: R) -> dict[str, Any]:
         """The record's columns but its version: key, index columns, body and detached fields."""
-        data = body(record)
-        detached = {name: data.pop(name, None) for name in table.detached}
+        detached = {name: getattr(record, name) for name, _ in table.detached}
         return {
             **{column: getattr(record, column) for column in table.key},
             **table.index(record),
-            "body": json.dumps(data, separators=(",", ":")),
-            **{name: None if value is None else json.dumps(value) for name, value in detached.items()},
+            "body": body_json(record, without=frozenset(detached)),
+            **{name: None if value is None else codec.dump_json(value) for name, value in detached.items()},
         }
 
     @staticmethod
     def _load(table: Table[R], row: tuple[Any, ...]) -> R:
         """The record from the columns `Table.columns` names, in that order."""
-        data = json.loads(row[0])
-        for name, value in zip(table.detached, row[2:], strict=False):
+        record = load_json(table.record, row[0], row[1])
+        for (name, kind), value in zip(table.detached, row[2:], strict=False):
             if value is not None:
-                data[name] = json.loads(value)
-        return load(table.record, data, row[1])
+                setattr(record, name, codec.load_json(kind, value))
+        return record
 
     def _create(self, table: Table[R], record: R) -> R:
         row = {**self._row(table, record), "version": uuid.uuid4().hex}
