@@ -107,6 +107,13 @@ class Deadline(BaseModel):
     text: str = Field(description="A verbatim quote of the document.")
 
 
+class Feedback(BaseModel):
+    verdict: Verdict
+    comment: str | None = None
+    edited_text: str | None = None
+    at: datetime
+
+
 class Findings(BaseModel):
     """What the document says that framing reads: every risk found, whichever side it burdens.
 
@@ -115,13 +122,11 @@ class Findings(BaseModel):
     """
 
     risks: list[Risk] = Field(default_factory=list)
-
-
-class Feedback(BaseModel):
-    verdict: Verdict
-    comment: str | None = None
-    edited_text: str | None = None
-    at: datetime
+    perspective: str | None = Field(default=None, description="The side the analyzer guessed.")
+    feedback: dict[str, Feedback] = Field(
+        default_factory=dict,
+        description="Feedback by recommendation id, kept for recommendations another perspective hides.",
+    )
 
 
 class Recommendation(BaseModel):

@@ -25,3 +25,13 @@ def dump(record: object) -> dict[str, Any]:
 def load(cls: type[T], data: dict[str, Any]) -> T:
     record: T = _adapter(cls).validate_python(data)
     return record
+
+
+def dump_json(record: object, exclude: set[str] | None = None) -> str:
+    """The same as `dump`, straight to JSON text (pydantic's own encoder: no dict in between)."""
+    return _adapter(type(record)).dump_json(record, exclude=exclude).decode()
+
+
+def load_json(cls: type[T], text: str | bytes) -> T:
+    record: T = _adapter(cls).validate_json(text)
+    return record

@@ -21,7 +21,17 @@ from common.store import NotFound, Store, Unchanged, modify
 
 log = logging.getLogger(__name__)
 
-__all__ = ["Unchanged", "cancel", "fail", "is_stale", "mutate_document", "mutate_job", "requeue", "submit"]
+__all__ = [
+    "Unchanged",
+    "cancel",
+    "discard",
+    "fail",
+    "is_stale",
+    "mutate_document",
+    "mutate_job",
+    "requeue",
+    "submit",
+]
 
 
 def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -105,6 +115,13 @@ def cancel(store: Store, owner_email: str, job_id: str) -> Job:
     if job.status is JobStatus.CANCELED:
         _document_will_not_be_analysed(store, job)
     return job
+
+
+def discard(store: Store, job: Job) -> None:
+    """Delete a job, canceling it first when it has not finished, so a worker on it stops between steps."""
+    if not job.status.finished:
+        cancel(store, job.owner_email, job.id)
+    store.delete_job(job.owner_email, job.id)
 
 
 def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:

@@ -21,7 +21,7 @@ from flask_limiter.util import get_remote_address
 from jwt import ExpiredSignatureError, InvalidTokenError
 from werkzeug.http import dump_cookie
 
-from common.blobs import owner_prefix
+from common.accounts import delete_account
 from common.models import User
 from common.store import AlreadyExists, NotFound
 from common.telemetry import LOGIN_FAILURES, user_hash, user_var
@@ -552,14 +552,13 @@ def delete_me() -> tuple[str, int]:
     body = parse_body(PasswordBody)
     user = current_user()
     _check_password(user, body.password)
-    svc = services()
-    for job in svc.store.list_jobs(user.email):
-        svc.store.delete_job(user.email, job.id)
-    while page := svc.store.list_documents(user.email, limit=100).items:
-        for doc in page:
-            svc.store.delete_document(user.email, doc.id)
-    svc.blobs.delete_prefix(owner_prefix(user.email))
-    svc.store.delete_user(user.email)
-    # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
-    _end_sessions(user.email)
+    close_account(user.email)
     return "", 204
+
+
+def close_account(email: str) -> None:
+    """Delete the account with everything it owns, and end every token of it (`DELETE /auth/me`, the CLI)."""
+    svc = services()
+    delete_account(svc.store, svc.blobs, email)
+    # Every token of the account, in every session, ends here; a new account of the same address starts afresh.
+    _end_sessions(email)

@@ -1,4 +1,4 @@
-"""Operators' commands: `flask --app web queues …` and `flask --app web jobs …`."""
+"""Operators' commands: `flask --app web queues …`, `flask --app web jobs …` and `flask --app web accounts …`."""
 
 from __future__ import annotations
 
@@ -18,7 +18,10 @@ from common import jobs as job_ops
 from common import queue as queue_ops
 from common.models import ErrorInfo, JobStatus, utcnow
 from common.store import NotFound
+from web.auth import close_account
+from web.errors import ApiError
 from web.services import services
+from web.validation import normalise_email
 
 
 @with_appcontext
@@ -40,6 +43,7 @@ queues_cli = AppGroup(
     "queues", help="Inspect and control the job queues (drain before a rollback).", callback=_check_broker
 )
 jobs_cli = AppGroup("jobs", help="Operate on jobs across all users.", callback=_check_broker)
+accounts_cli = AppGroup("accounts", help="Operate on one user's account.")
 
 
 def _selected(queue: str | None) -> set[str]:
@@ -164,6 +168,28 @@ def retry_failed(since: str | None) -> None:
     )
 
 
+@accounts_cli.command("delete")
+@click.argument("email")
+@click.option("--yes", is_flag=True, help="Confirm: the account and everything it owns are deleted.")
+def delete_account(email: str, yes: bool) -> None:
+    """Delete an account with its documents, files and jobs, and end its tokens (an erasure request)."""
+    try:
+        address = normalise_email(email)
+    except ApiError as exc:
+        raise click.BadParameter(exc.message) from exc
+    if not yes:
+        click.echo(f"refusing to delete {address} without --yes", err=True)
+        sys.exit(2)
+    try:
+        services().store.get_user(address)
+    except NotFound:
+        click.echo(f"no account {address}", err=True)
+        sys.exit(1)
+    close_account(address)
+    click.echo(f"deleted account {address} with its documents, files and jobs")
+
+
 def register(app: Flask) -> None:
     app.cli.add_command(queues_cli)
     app.cli.add_command(jobs_cli)
+    app.cli.add_command(accounts_cli)

@@ -9,13 +9,12 @@ from flask import Blueprint, Response, jsonify, request
 from flask_jwt_extended import jwt_required
 from pydantic import Field
 
-from common import jobs
+from common import documents, jobs
 from common.analysis import Analysis, Feedback, Recommendation, Verdict
-from common.blobs import blob_name
 from common.calendar import deadlines_ics
+from common.documents import original_blob
 from common.framing import frame, match_role
-from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, StepStatus, utcnow
-from common.queue import QueueUnavailable
+from common.models import Document, DocumentStatus, utcnow
 from common.store import NotFound
 from common.telemetry import EXPORTS, FEEDBACK
 from web.deps import current_email
@@ -28,10 +27,6 @@ bp = Blueprint("documents", __name__, url_prefix="/api/v1/documents")
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
-
-
-def document_prefix(owner_email: str, doc_id: str) -> str:
-    return blob_name(owner_email, "documents", doc_id)
 
 
 def owned_document(owner_email: str, doc_id: str) -> Document:
@@ -61,51 +56,11 @@ def upload() -> tuple[Response, int, dict[str, str]]:
             sha256=received.sha256,
             blob_name="",
         )
-        doc.blob_name = f"{document_prefix(owner, doc.id)}/original"
+        doc.blob_name = original_blob(owner, doc.id)
         svc.blobs.upload_file(doc.blob_name, received.path, received.content_type, received.sha256)
-
-    job = Job.new(owner, JobKind.ANALYSIS, doc.id)
-    doc.latest_job_id = job.id
-    previous = svc.store.find_analyzed_document(owner, doc.sha256)
-    if previous is not None:
-        _reuse_analysis(doc, job, previous)
-    else:
-        svc.store.create_document(doc)
-        try:
-            jobs.submit(svc.store, svc.celery, job)
-        except QueueUnavailable:
-            _forget(doc, job)
-            raise
+    job = documents.start_analysis(svc.store, svc.blobs, svc.celery, doc)
     headers = {"Location": f"/api/v1/jobs/{job.id}"}
     return jsonify(document=doc.public(), job=job.public()), 202, headers
-
-
-def _reuse_analysis(doc: Document, job: Job, previous: Document) -> None:
-    """The same file was analysed for this user before: copy that result instead of paying for it again."""
-    svc = services()
-    assert previous.analysis is not None
-    doc.analysis = previous.analysis.model_copy(update={"document_id": doc.id})
-    doc.page_count = previous.page_count
-    if previous.text_blob and svc.blobs.exists(previous.text_blob):
-        doc.text_blob = f"{document_prefix(doc.owner_email, doc.id)}/text.json"
-        svc.blobs.upload_bytes(doc.text_blob, svc.blobs.read_bytes(previous.text_blob), "application/json")
-    doc.status = DocumentStatus.ANALYZED
-    now = utcnow()
-    for step in job.steps:
-        step.status = StepStatus.SKIPPED
-        step.started_at = step.finished_at = now
-    job.status = JobStatus.SUCCEEDED
-    job.progress = 100
-    svc.store.create_document(doc)
-    svc.store.create_job(job)
-
-
-def _forget(doc: Document, job: Job) -> None:
-    """Undo a half-made upload, so nothing the user cannot act on is left visible."""
-    svc = services()
-    svc.store.delete_job(doc.owner_email, job.id)
-    svc.store.delete_document(doc.owner_email, doc.id)
-    svc.blobs.delete_prefix(document_prefix(doc.owner_email, doc.id))
 
 
 @bp.get("")
@@ -228,12 +183,7 @@ def create_export(doc_id: str) -> tuple[Response, int, dict[str, str]]:
     doc = owned_document(owner, doc_id)
     if doc.analysis is None:
         raise ApiError(409, "not_ready", "The analysis is not ready yet; export it once it is.")
-    job = Job.new(owner, JobKind.EXPORT, doc.id, include_original=body.include_original)
-    try:
-        jobs.submit(svc.store, svc.celery, job)
-    except QueueUnavailable:
-        svc.store.delete_job(owner, job.id)
-        raise
+    job = documents.start_export(svc.store, svc.celery, doc, include_original=body.include_original)
     if svc.settings.enable_export_tracking:
         EXPORTS.inc()
     return jsonify(job=job.public()), 202, {"Location": f"/api/v1/jobs/{job.id}"}
@@ -243,17 +193,6 @@ def create_export(doc_id: str) -> tuple[Response, int, dict[str, str]]:
 @jwt_required()
 def delete_document(doc_id: str) -> tuple[str, int]:
     """Delete a document with its files and jobs."""
-    owner = current_email()
-    doc = owned_document(owner, doc_id)
-    delete_document_everywhere(doc)
-    return "", 204
-
-
-def delete_document_everywhere(doc: Document) -> None:
     svc = services()
-    for job in svc.store.list_jobs(doc.owner_email, document_id=doc.id):
-        if not job.status.finished:
-            jobs.cancel(svc.store, doc.owner_email, job.id)
-        svc.store.delete_job(doc.owner_email, job.id)
-    svc.blobs.delete_prefix(document_prefix(doc.owner_email, doc.id))
-    svc.store.delete_document(doc.owner_email, doc.id)
+    documents.delete_document(svc.store, svc.blobs, owned_document(current_email(), doc_id))
+    return "", 204

@@ -8,8 +8,9 @@ import tempfile
 from datetime import timedelta
 from pathlib import Path
 
+from common import documents
 from common.analysis import Usage
-from common.blobs import CHUNK, blob_name
+from common.blobs import CHUNK
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
 from common.store import NotFound
@@ -33,7 +34,7 @@ def _document(ctx: StepContext, job: Job) -> Document:
 def extract_step(ctx: StepContext, job: Job) -> None:
     """Turn the uploaded file into text, one string per page, saved as JSON beside the original."""
     doc = _document(ctx, job)
-    text_blob = blob_name(job.owner_email, "documents", doc.id, "text.json")
+    text_blob = documents.text_blob(job.owner_email, doc.id)
     if doc.text_blob == text_blob and ctx.blobs.exists(text_blob):
         return  # done by an earlier delivery of this step
     with tempfile.TemporaryDirectory(prefix="kraftd-extract-") as tmp:
@@ -59,7 +60,7 @@ def export_step(ctx: StepContext, job: Job) -> None:
     doc = _document(ctx, job)
     if doc.analysis is None:
         raise PermanentError("not_ready", "The document has no analysis to export yet.")
-    name = blob_name(job.owner_email, "documents", doc.id, "exports", f"{job.id}.zip")
+    name = documents.export_blob(job.owner_email, doc.id, job.id)
     with tempfile.TemporaryDirectory(prefix="kraftd-export-") as tmp:
         original = None
         if job.include_original:

@@ -8,14 +8,12 @@ the `workflow_steps` container is created for per-step history but not written b
 
 from __future__ import annotations
 
-import base64
-import dataclasses
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
-from datetime import UTC, datetime
-from typing import Any, Literal, TypeVar
+from datetime import datetime
+from typing import Any, Literal
 from urllib.parse import unquote, urlsplit
 
 from azure.core import MatchConditions
@@ -23,13 +21,21 @@ from azure.core.exceptions import ServiceRequestError, ServiceResponseError
 from azure.cosmos import ContainerProxy, CosmosClient, DatabaseProxy, PartitionKey
 from azure.cosmos.exceptions import CosmosHttpResponseError, CosmosResourceExistsError
 
-from common import codec
 from common.config import Settings
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Page, StoreError, StoreUnavailable
+from common.store.records import (
+    LISTED_DOCUMENT_FIELDS,
+    R,
+    body,
+    created_key,
+    decode_cursor,
+    encode_cursor,
+    job_filters,
+    load,
+    stamp,
+)
 from common.telemetry import STORE_THROTTLED
-
-T = TypeVar("T", User, Document, Job)
 
 USERS = "users"
 DOCUMENTS = "documents"
@@ -38,8 +44,10 @@ WORKFLOW_STEPS = "workflow_steps"
 PARTITION_PATH = "/owner_email"
 
 # Fields items carry beside the record's own (and Cosmos' `_` system fields), named literally in the SQL:
-#   created_key  f"{created_at stamp}|{id}" on documents and jobs: newest-first order and the keyset cursor
+#   created_key  `records.created_key` on documents and jobs: newest-first order and the keyset cursor
 #   updated_key  the updated_at stamp of a job: the watchdog's "older than" filter
+# A document list selects these fields, never the analysis (a list stays small however long the analyses).
+_LISTED_DOCUMENT = ", ".join(f"c.{name}" for name in (*LISTED_DOCUMENT_FIELDS, "_etag"))
 
 # The key every Cosmos emulator ships with: published, so only ever acceptable for an emulator.
 EMULATOR_KEY = "C2y6yDjf5/R+ob0N8A7Cgv30VRDJIWEHLM+4QDU5DE2nQ9nDuVTqobD4b8mGGyPMbIZnqyMsEcaGQy67XIw/Jw=="
@@ -136,27 +144,6 @@ def _count_throttling(response: Any) -> None:
 def item_id(key: str) -> str:
     """A Cosmos-safe id for a key: unchanged unless it holds a character Cosmos forbids in ids."""
     return "".join(_ID_ESCAPES.get(ch, ch) for ch in key)
-
-
-def _stamp(moment: datetime) -> str:
-    """A sortable UTC text (isoformat drops zero microseconds, which breaks ordering)."""
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
-def _encode_cursor(created_key: str) -> str:
-    return base64.urlsafe_b64encode(created_key.encode()).decode()
-
-
-def _decode_cursor(cursor: str) -> str:
-    try:
-        created_key = base64.urlsafe_b64decode(cursor.encode()).decode()
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
-    if "|" not in created_key:
-        raise ValueError("invalid cursor")
-    return created_key
 
 
 def _emulator_missing_item(exc: CosmosHttpResponseError) -> bool:
@@ -310,16 +297,15 @@ class CosmosStore:
         """Newest first; the cursor is the last item's sort key, so pages neither repeat nor skip items."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
-        sql = "SELECT * FROM c WHERE c.owner_email = @owner"
+        sql = f"SELECT {_LISTED_DOCUMENT} FROM c WHERE c.owner_email = @owner"  # noqa: S608 - our names
         params: dict[str, Any] = {"@owner": owner_email}
         if cursor:
             sql += " AND c.created_key < @after"
-            params["@after"] = _decode_cursor(cursor)
+            params["@after"] = "|".join(decode_cursor(cursor))
         sql += " ORDER BY c.created_key DESC"
         items = self._query_first(self._documents, sql, params, owner_email, limit + 1)
-        docs = [_load(Document, {**item, "analysis": None}) for item in items[:limit]]
-        next_cursor = _encode_cursor(items[limit - 1]["created_key"]) if len(items) > limit else None
-        return Page(docs, next_cursor)
+        docs = [_load(Document, item) for item in items[:limit]]
+        return Page(docs, encode_cursor(created_key(docs[-1])) if len(items) > limit else None)
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
         sql = (
@@ -351,13 +337,10 @@ class CosmosStore:
         kind: JobKind | None = None,
         document_id: str | None = None,
     ) -> list[Job]:
-        sql = "SELECT * FROM c WHERE c.owner_email = @owner"
-        params: dict[str, Any] = {"@owner": owner_email}
-        for field, value in (("status", status), ("kind", kind), ("document_id", document_id)):
-            if value is not None:
-                sql += f" AND c.{field} = @{field}"  # the field names are ours, the values bound
-                params[f"@{field}"] = str(value)
-        sql += " ORDER BY c.created_key DESC"
+        filters = job_filters(status, kind, document_id)
+        where = "".join(f" AND c.{field} = @{field}" for field in filters)  # the field names are ours
+        sql = f"SELECT * FROM c WHERE c.owner_email = @owner{where} ORDER BY c.created_key DESC"  # noqa: S608
+        params = {"@owner": owner_email, **{f"@{field}": value for field, value in filters.items()}}
         with _errors(f"jobs of {owner_email}"):
             found = self._jobs.query_items(sql, parameters=_params(params), partition_key=owner_email)
             return [_load(Job, item) for item in found]
@@ -370,7 +353,7 @@ class CosmosStore:
         params: dict[str, Any] = {"@status": str(status)}
         if updated_before is not None:
             sql += " AND c.updated_key < @before"
-            params["@before"] = _stamp(updated_before)
+            params["@before"] = stamp(updated_before)
         with _errors(f"jobs in status {status}"):
             found = self._jobs.query_items(sql, parameters=_params(params), enable_cross_partition_query=True)
             for item in found:
@@ -378,13 +361,13 @@ class CosmosStore:
 
     # the few operations everything above is made of
 
-    def _create(self, container: ContainerProxy, record: T, item: dict[str, Any]) -> T:
+    def _create(self, container: ContainerProxy, record: R, item: dict[str, Any]) -> R:
         with _errors(item["id"]):
             created = container.create_item(item)
         record.version = created["_etag"]
         return record
 
-    def _read(self, container: ContainerProxy, cls: type[T], owner_email: str, key: str) -> T:
+    def _read(self, container: ContainerProxy, cls: type[R], owner_email: str, key: str) -> R:
         with _errors(key):
             try:
                 item = container.read_item(item_id(key), partition_key=owner_email)
@@ -394,7 +377,7 @@ class CosmosStore:
                 raise
         return _load(cls, item)
 
-    def _replace(self, container: ContainerProxy, record: T, item: dict[str, Any]) -> T:
+    def _replace(self, container: ContainerProxy, record: R, item: dict[str, Any]) -> R:
         if not record.version:
             # Never read from the store, so it cannot be current: stale if it exists, else missing.
             self._read(container, type(record), item["owner_email"], record.id)
@@ -446,34 +429,23 @@ def _same_setup(properties: dict[str, Any], spec: ContainerSpec) -> bool:
     )
 
 
-def _body(record: User | Document | Job) -> dict[str, Any]:
-    data = codec.dump(record)
-    data.pop("version", None)
-    return data
-
-
 def _user_item(user: User) -> dict[str, Any]:
-    return {**_body(user), "id": item_id(user.email), "owner_email": user.email}
+    return {**body(user), "id": item_id(user.email), "owner_email": user.email}
 
 
 def _document_item(doc: Document) -> dict[str, Any]:
-    return {**_body(doc), "id": item_id(doc.id), "created_key": f"{_stamp(doc.created_at)}|{doc.id}"}
+    return {**body(doc), "id": item_id(doc.id), "created_key": created_key(doc)}
 
 
 def _job_item(job: Job) -> dict[str, Any]:
     return {
-        **_body(job),
+        **body(job),
         "id": item_id(job.id),
-        "created_key": f"{_stamp(job.created_at)}|{job.id}",
-        "updated_key": _stamp(job.updated_at),
+        "created_key": created_key(job),
+        "updated_key": stamp(job.updated_at),
     }
 
 
-def _load(cls: type[T], item: dict[str, Any]) -> T:
-    """The record from an item: its own fields only (ids, sort keys and Cosmos' `_` fields dropped)."""
-    names = {f.name for f in dataclasses.fields(cls)}
-    data = {key: value for key, value in item.items() if key in names}
-    if "id" in names:
-        data["id"] = unquote(item["id"])  # the inverse of item_id: it escapes every '%' it keeps
-    data["version"] = item["_etag"]
-    return codec.load(cls, data)
+def _load(cls: type[R], item: dict[str, Any]) -> R:
+    """The record from an item; its id unescaped (the inverse of item_id: it escapes every '%' it keeps)."""
+    return load(cls, {**item, "id": unquote(item["id"])}, item["_etag"])

@@ -1,23 +1,35 @@
-"""The store in one SQLite file: the default for `make run` and the twin of the Cosmos store in tests."""
+"""The store in one SQLite file: the default for `make run` and the twin of the Cosmos store in tests.
+
+Each table keeps a record as its key columns, the index columns its queries need, a version and the JSON body
+(`common.store.records`). A document's analysis has a column of its own, read only when a document is.
+"""
 
 from __future__ import annotations
 
-import base64
-import json
 import sqlite3
 import threading
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, Generic
 
 from common import codec
 from common.analysis import Analysis
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Page, StoreUnavailable
-
-T = TypeVar("T", User, Document, Job)
+from common.store.records import (
+    DOCUMENT_DETAIL,
+    R,
+    body_json,
+    created_key,
+    decode_cursor,
+    encode_cursor,
+    job_filters,
+    load_json,
+    stamp,
+)
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS users (
@@ -55,21 +67,47 @@ CREATE INDEX IF NOT EXISTS jobs_by_status ON jobs (status, updated_at);
 """
 
 
-def _stamp(moment: datetime) -> str:
-    """A sortable UTC text for index columns (isoformat drops zero microseconds, which breaks ordering)."""
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+@dataclass(frozen=True)
+class Table(Generic[R]):
+    """How one kind of record sits in its table."""
+
+    name: str
+    record: type[R]
+    key: tuple[str, ...]  # the primary key's columns, read from the record's fields of the same names
+    index: Callable[[R], dict[str, str]]  # the columns the queries filter and sort on
+    # Fields kept as JSON in columns of their own instead of in the body, with their types.
+    detached: tuple[tuple[str, type[Any]], ...] = ()
+
+    def where_key(self) -> str:
+        return " AND ".join(f"{column} = ?" for column in self.key)
+
+    def columns(self, *, detail: bool = True) -> str:
+        return ", ".join(("body", "version", *(name for name, _ in self.detached if detail)))
 
 
-def _encode_cursor(created: str, doc_id: str) -> str:
-    return base64.urlsafe_b64encode(f"{created}|{doc_id}".encode()).decode()
+def _document_index(doc: Document) -> dict[str, str]:
+    return {"created_at": stamp(doc.created_at), "sha256": doc.sha256, "status": str(doc.status)}
 
 
-def _decode_cursor(cursor: str) -> tuple[str, str]:
-    try:
-        created, doc_id = base64.urlsafe_b64decode(cursor.encode()).decode().split("|", 1)
-    except (ValueError, UnicodeDecodeError) as exc:
-        raise ValueError("invalid cursor") from exc
-    return created, doc_id
+def _job_index(job: Job) -> dict[str, str]:
+    return {
+        "document_id": job.document_id,
+        "kind": str(job.kind),
+        "status": str(job.status),
+        "created_at": stamp(job.created_at),
+        "updated_at": stamp(job.updated_at),
+    }
+
+
+def _no_index(_: User) -> dict[str, str]:
+    return {}
+
+
+USERS = Table("users", User, ("email",), _no_index)
+DOCUMENTS = Table(
+    "documents", Document, ("owner_email", "id"), _document_index, ((DOCUMENT_DETAIL, Analysis),)
+)
+JOBS = Table("jobs", Job, ("owner_email", "id"), _job_index)
 
 
 class SqliteStore:
@@ -101,163 +139,72 @@ class SqliteStore:
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"sqlite: {exc}") from exc
 
-    @staticmethod
-    def _body(record: User | Document | Job) -> str:
-        data = codec.dump(record)
-        data.pop("version", None)
-        data.pop("analysis", None)  # documents keep it in a column of its own, read only when wanted
-        return json.dumps(data, separators=(",", ":"))
-
-    @staticmethod
-    def _analysis(doc: Document) -> str | None:
-        return doc.analysis.model_dump_json() if doc.analysis is not None else None
-
-    def _load_document(self, body: str, version: str, analysis: str | None) -> Document:
-        doc = self._load(Document, body, version)
-        if analysis is not None:
-            doc.analysis = Analysis.model_validate_json(analysis)
-        return doc
-
-    @staticmethod
-    def _load(cls: type[T], body: str, version: str) -> T:
-        data = json.loads(body)
-        data["version"] = version
-        return codec.load(cls, data)
-
     def ping(self) -> None:
         self._exec("SELECT 1").fetchone()
 
     # users
 
     def create_user(self, user: User) -> User:
-        user.version = uuid.uuid4().hex
-        try:
-            self._exec("INSERT INTO users VALUES (?, ?, ?)", (user.email, user.version, self._body(user)))
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(user.email) from exc
-        return user
+        return self._create(USERS, user)
 
     def get_user(self, email: str) -> User:
-        row = self._exec("SELECT body, version FROM users WHERE email = ?", (email,)).fetchone()
-        if row is None:
-            raise NotFound(email)
-        return self._load(User, row[0], row[1])
+        return self._get(USERS, email)
 
     def update_user(self, user: User) -> User:
-        new_version = uuid.uuid4().hex
-        cur = self._exec(
-            "UPDATE users SET body = ?, version = ? WHERE email = ? AND version = ?",
-            (self._body(user), new_version, user.email, user.version),
-        )
-        self._check_updated(cur, "users", "email = ?", (user.email,))
-        user.version = new_version
-        return user
+        return self._update(USERS, user)
 
     def delete_user(self, email: str) -> None:
-        self._exec("DELETE FROM users WHERE email = ?", (email,))
+        self._delete(USERS, email)
 
     # documents
 
     def create_document(self, doc: Document) -> Document:
-        doc.version = uuid.uuid4().hex
-        try:
-            self._exec(
-                "INSERT INTO documents VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (doc.owner_email, doc.id, _stamp(doc.created_at), doc.sha256, str(doc.status), doc.version,
-                 self._body(doc), self._analysis(doc)),
-            )  # fmt: skip
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(doc.id) from exc
-        return doc
+        return self._create(DOCUMENTS, doc)
 
     def get_document(self, owner_email: str, doc_id: str) -> Document:
-        row = self._exec(
-            "SELECT body, version, analysis FROM documents WHERE owner_email = ? AND id = ?",
-            (owner_email, doc_id),
-        ).fetchone()
-        if row is None:
-            raise NotFound(doc_id)
-        return self._load_document(*row)
+        return self._get(DOCUMENTS, owner_email, doc_id)
 
     def update_document(self, doc: Document) -> Document:
-        new_version = uuid.uuid4().hex
-        cur = self._exec(
-            "UPDATE documents SET body = ?, analysis = ?, status = ?, version = ?"
-            " WHERE owner_email = ? AND id = ? AND version = ?",
-            (
-                self._body(doc),
-                self._analysis(doc),
-                str(doc.status),
-                new_version,
-                doc.owner_email,
-                doc.id,
-                doc.version,
-            ),
-        )
-        self._check_updated(cur, "documents", "owner_email = ? AND id = ?", (doc.owner_email, doc.id))
-        doc.version = new_version
-        return doc
+        return self._update(DOCUMENTS, doc)
 
     def delete_document(self, owner_email: str, doc_id: str) -> None:
-        self._exec("DELETE FROM documents WHERE owner_email = ? AND id = ?", (owner_email, doc_id))
+        self._delete(DOCUMENTS, owner_email, doc_id)
 
     def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> Page:
-        sql = "SELECT body, version, created_at, id FROM documents WHERE owner_email = ?"
+        if limit < 1:
+            raise ValueError("limit must be at least 1")
+        sql = f"SELECT {DOCUMENTS.columns(detail=False)} FROM documents WHERE owner_email = ?"  # noqa: S608 - ours
         params: tuple[Any, ...] = (owner_email,)
         if cursor:
-            created, doc_id = _decode_cursor(cursor)
+            created, doc_id = decode_cursor(cursor)
             sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params += (created, created, doc_id)
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         rows = self._exec(sql, (*params, limit + 1)).fetchall()
-        items = [self._load(Document, r[0], r[1]) for r in rows[:limit]]
-        next_cursor = _encode_cursor(rows[limit - 1][2], rows[limit - 1][3]) if len(rows) > limit else None
-        return Page(items, next_cursor)
+        docs = [self._load(DOCUMENTS, row) for row in rows[:limit]]
+        return Page(docs, encode_cursor(created_key(docs[-1])) if len(rows) > limit else None)
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
         row = self._exec(
-            "SELECT body, version, analysis FROM documents WHERE owner_email = ? AND sha256 = ? AND status = ?"
-            " ORDER BY created_at DESC LIMIT 1",
+            f"SELECT {DOCUMENTS.columns()} FROM documents"  # noqa: S608 - ours
+            " WHERE owner_email = ? AND sha256 = ? AND status = ? ORDER BY created_at DESC LIMIT 1",
             (owner_email, sha256, str(DocumentStatus.ANALYZED)),
         ).fetchone()
-        return self._load_document(*row) if row else None
+        return self._load(DOCUMENTS, row) if row else None
 
     # jobs
 
     def create_job(self, job: Job) -> Job:
-        job.version = uuid.uuid4().hex
-        try:
-            self._exec(
-                "INSERT INTO jobs VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (job.owner_email, job.id, job.document_id, str(job.kind), str(job.status), _stamp(job.created_at),
-                 _stamp(job.updated_at), job.version, self._body(job)),
-            )  # fmt: skip
-        except sqlite3.IntegrityError as exc:
-            raise AlreadyExists(job.id) from exc
-        return job
+        return self._create(JOBS, job)
 
     def get_job(self, owner_email: str, job_id: str) -> Job:
-        row = self._exec(
-            "SELECT body, version FROM jobs WHERE owner_email = ? AND id = ?", (owner_email, job_id)
-        ).fetchone()
-        if row is None:
-            raise NotFound(job_id)
-        return self._load(Job, row[0], row[1])
+        return self._get(JOBS, owner_email, job_id)
 
     def update_job(self, job: Job) -> Job:
-        new_version = uuid.uuid4().hex
-        cur = self._exec(
-            "UPDATE jobs SET body = ?, status = ?, updated_at = ?, version = ?"
-            " WHERE owner_email = ? AND id = ? AND version = ?",
-            (self._body(job), str(job.status), _stamp(job.updated_at), new_version, job.owner_email, job.id,
-             job.version),
-        )  # fmt: skip
-        self._check_updated(cur, "jobs", "owner_email = ? AND id = ?", (job.owner_email, job.id))
-        job.version = new_version
-        return job
+        return self._update(JOBS, job)
 
     def delete_job(self, owner_email: str, job_id: str) -> None:
-        self._exec("DELETE FROM jobs WHERE owner_email = ? AND id = ?", (owner_email, job_id))
+        self._delete(JOBS, owner_email, job_id)
 
     def list_jobs(
         self,
@@ -266,26 +213,85 @@ class SqliteStore:
         kind: JobKind | None = None,
         document_id: str | None = None,
     ) -> list[Job]:
-        sql = "SELECT body, version FROM jobs WHERE owner_email = ?"
-        params: list[Any] = [owner_email]
-        for column, value in (("status", status), ("kind", kind), ("document_id", document_id)):
-            if value is not None:
-                sql += f" AND {column} = ?"
-                params.append(str(value))
-        rows = self._exec(sql + " ORDER BY created_at DESC", tuple(params)).fetchall()
-        return [self._load(Job, r[0], r[1]) for r in rows]
+        filters = job_filters(status, kind, document_id)
+        where = "".join(f" AND {column} = ?" for column in filters)  # the column names are ours
+        rows = self._exec(
+            f"SELECT {JOBS.columns()} FROM jobs WHERE owner_email = ?{where} ORDER BY created_at DESC",  # noqa: S608
+            (owner_email, *filters.values()),
+        ).fetchall()
+        return [self._load(JOBS, row) for row in rows]
 
     def ops_jobs_in_status(self, status: JobStatus, updated_before: datetime | None = None) -> Iterator[Job]:
-        sql = "SELECT body, version FROM jobs WHERE status = ?"
+        sql = f"SELECT {JOBS.columns()} FROM jobs WHERE status = ?"  # noqa: S608 - ours
         params: tuple[Any, ...] = (str(status),)
         if updated_before is not None:
             sql += " AND updated_at < ?"
-            params += (_stamp(updated_before),)
-        for body, version in self._exec(sql, params).fetchall():
-            yield self._load(Job, body, version)
+            params += (stamp(updated_before),)
+        for row in self._exec(sql, params).fetchall():
+            yield self._load(JOBS, row)
 
-    def _check_updated(self, cur: sqlite3.Cursor, table: str, where: str, key: tuple[str, ...]) -> None:
-        if cur.rowcount == 1:
-            return
-        exists = self._exec(f"SELECT 1 FROM {table} WHERE {where}", key).fetchone()  # noqa: S608 - ours
-        raise Conflict(key[-1]) if exists else NotFound(key[-1])
+    # the few operations everything above is made of
+
+    @staticmethod
+    def _row(table: Table[R], record: R) -> dict[str, Any]:
+        """The record's columns but its version: key, index columns, body and detached fields."""
+        detached = {name: getattr(record, name) for name, _ in table.detached}
+        return {
+            **{column: getattr(record, column) for column in table.key},
+            **table.index(record),
+            "body": body_json(record, without=frozenset(detached)),
+            **{name: None if value is None else codec.dump_json(value) for name, value in detached.items()},
+        }
+
+    @staticmethod
+    def _load(table: Table[R], row: tuple[Any, ...]) -> R:
+        """The record from the columns `Table.columns` names, in that order."""
+        record = load_json(table.record, row[0], row[1])
+        for (name, kind), value in zip(table.detached, row[2:], strict=False):
+            if value is not None:
+                setattr(record, name, codec.load_json(kind, value))
+        return record
+
+    def _create(self, table: Table[R], record: R) -> R:
+        row = {**self._row(table, record), "version": uuid.uuid4().hex}
+        names = ", ".join(row)
+        marks = ", ".join("?" * len(row))
+        try:
+            self._exec(f"INSERT INTO {table.name} ({names}) VALUES ({marks})", tuple(row.values()))  # noqa: S608
+        except sqlite3.IntegrityError as exc:
+            raise AlreadyExists(record.id) from exc
+        record.version = row["version"]
+        return record
+
+    def _get(self, table: Table[R], *key: str) -> R:
+        row = self._exec(
+            f"SELECT {table.columns()} FROM {table.name} WHERE {table.where_key()}",  # noqa: S608 - ours
+            key,
+        ).fetchone()
+        if row is None:
+            raise NotFound(key[-1])
+        return self._load(table, row)
+
+    def _update(self, table: Table[R], record: R) -> R:
+        """Write the record if its version is still the stored one: Conflict if not, NotFound if it is gone."""
+        new_version = uuid.uuid4().hex
+        key: tuple[str, ...] = tuple(getattr(record, column) for column in table.key)
+        values: dict[str, Any] = {k: v for k, v in self._row(table, record).items() if k not in table.key}
+        values["version"] = new_version
+        assignments = ", ".join(f"{column} = ?" for column in values)
+        cur = self._exec(
+            f"UPDATE {table.name} SET {assignments} WHERE {table.where_key()} AND version = ?",  # noqa: S608
+            (*values.values(), *key, record.version),
+        )
+        if cur.rowcount != 1:
+            exists = self._exec(
+                f"SELECT 1 FROM {table.name} WHERE {table.where_key()}",  # noqa: S608 - ours
+                key,
+            ).fetchone()
+            raise Conflict(record.id) if exists else NotFound(record.id)
+        record.version = new_version
+        return record
+
+    def _delete(self, table: Table[R], *key: str) -> None:
+        """Deleting what is not there is not an error."""
+        self._exec(f"DELETE FROM {table.name} WHERE {table.where_key()}", key)  # noqa: S608 - ours

@@ -18,6 +18,7 @@ from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
 from tests.conftest import TEST_JWT_SECRET, Mailbox, free_port, fresh_client
 from tests.helpers import PASSWORD, bearer, register, signed_in, verification_token
+from tests.pipeline import CONTRACT_TEXT, upload
 from tests.recaptcha_server import RecaptchaServer
 from web import create_app
 
@@ -506,6 +507,34 @@ def test_after_delete_me_the_tokens_answer_401(client: FlaskClient, mailbox: Mai
     assert client.get("/api/v1/auth/me", headers=bearer(tokens)).status_code == 401
     assert client.get("/api/v1/auth/me", headers=bearer(other_session)).status_code == 401
     assert client.post("/api/v1/auth/refresh", headers=bearer(tokens, "refresh_token")).status_code == 401
+
+
+def test_a_new_account_of_a_deleted_address_starts_without_its_documents(
+    client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
+    old = signed_in(client, mailbox, email)
+    assert upload(client, old, "msa.txt", CONTRACT_TEXT.encode()).status_code == 202
+    client.delete("/api/v1/auth/me", headers=bearer(old), json={"password": PASSWORD})
+    new = signed_in(client, mailbox, email)
+    assert client.get("/api/v1/documents", headers=bearer(new)).json["items"] == []
+
+
+def test_an_operator_deletes_an_account_with_everything_it_owns(
+    app: Flask, client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(client, mailbox, email)
+    assert upload(client, tokens, "msa.txt", CONTRACT_TEXT.encode()).status_code == 202
+    runner = app.test_cli_runner()
+    refused = runner.invoke(args=["accounts", "delete", email])
+    assert refused.exit_code == 2
+    assert client.get("/api/v1/auth/me", headers=bearer(tokens)).status_code == 200
+
+    done = runner.invoke(args=["accounts", "delete", email.upper(), "--yes"])
+    assert done.exit_code == 0, done.output
+    assert client.get("/api/v1/auth/me", headers=bearer(tokens)).status_code == 401
+    login = client.post("/api/v1/auth/login", json={"email": email, "password": PASSWORD})
+    assert login.status_code == 401
+    assert runner.invoke(args=["accounts", "delete", email, "--yes"]).exit_code == 1
 
 
 def test_tokens_of_a_deleted_account_do_not_open_a_new_account_of_the_same_email(

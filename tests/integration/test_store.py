@@ -19,7 +19,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta, timezone
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -28,7 +28,19 @@ from urllib.parse import urlsplit
 import pytest
 from prometheus_client import REGISTRY
 
-from common.analysis import Analysis, Party
+from common.analysis import (
+    Analysis,
+    Clause,
+    Deadline,
+    Feedback,
+    Findings,
+    Money,
+    Party,
+    Recommendation,
+    Risk,
+    Term,
+    Usage,
+)
 from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, User
 from common.store import AlreadyExists, Conflict, NotFound, Store, StoreUnavailable
 from common.store.cosmos import CosmosStore
@@ -168,6 +180,84 @@ def test_a_created_document_reads_back_equal_with_its_analysis(store: Store, own
     assert store.get_document(owner, doc.id) == doc
 
 
+def an_analysis_with_every_field(document_id: str) -> Analysis:
+    """An analysis in which no field is left at its default, so a field a store drops cannot go unseen."""
+    risk = Risk(
+        id="r1",
+        severity="high",
+        title="Automatic renewal",
+        detail="Renews for a year unless cancelled 60 days ahead.",
+        clause_type="renewal",
+        code="auto_renewal",
+        against=["Tenant"],
+        quote="This lease renews automatically.",
+    )
+    return Analysis(
+        document_id=document_id,
+        analyzer="llm",
+        model="gpt-4o-mini",
+        summary="A residential lease.",
+        parties=[Party(name="Ann Smith", role="Tenant", kind="person"), Party(name="Acme Homes Ltd")],
+        effective_date=date(2025, 3, 1),
+        term=Term(initial="12 months", renewal="12 months", notice_period="60 days"),
+        governing_law="England and Wales",
+        clauses=[
+            Clause(
+                type="renewal",
+                title="Renewal",
+                text="This lease renews automatically.",
+                page=2,
+                risk="high",
+                explanation="You stay bound unless you act.",
+            )
+        ],
+        risks=[risk],
+        recommendations=[
+            Recommendation(
+                id="rec1",
+                text="Diarise the notice date.",
+                rationale="Missing it renews the lease.",
+                clause_type="renewal",
+                feedback=Feedback(verdict="edited", comment="ok", edited_text="Set a reminder.", at=T0),
+            )
+        ],
+        usage=Usage(input_tokens=1200, output_tokens=340),
+        contract_type="lease",
+        perspective="Tenant",
+        money=[
+            Money(kind="rent", amount="1250.00", currency="GBP", period="month", text="£1,250 per month"),
+            Money(
+                kind="deposit", amount="1500.00", currency="GBP", period="once", text="a deposit of £1,500"
+            ),
+        ],
+        deadlines=[
+            Deadline(kind="renewal_notice", date=date(2026, 1, 1), days=60, text="60 days before the end"),
+        ],
+        ocr=True,
+        has_tracked_changes=False,
+        findings=Findings(risks=[risk, risk.model_copy(update={"id": "r2", "against": ["Landlord"]})]),
+    )
+
+
+def test_every_field_of_an_analysis_round_trips(store: Store, owner: str) -> None:
+    doc = a_document(owner, status=DocumentStatus.ANALYZED)
+    doc.analysis = an_analysis_with_every_field(doc.id)
+    left_default = [
+        name
+        for name, info in Analysis.model_fields.items()
+        if getattr(doc.analysis, name) == info.get_default(call_default_factory=True)
+    ]
+    assert left_default == [], "give the new fields a value here, so the store is seen to keep them"
+    store.create_document(doc)
+    assert store.get_document(owner, doc.id).analysis == doc.analysis
+    found = store.find_analyzed_document(owner, doc.sha256)
+    assert found is not None
+    assert found.analysis == doc.analysis
+    doc.analysis.perspective = "Landlord"
+    store.update_document(doc)
+    assert store.get_document(owner, doc.id) == doc
+
+
 def test_listed_documents_come_without_their_analysis(store: Store, owner: str) -> None:
     doc = a_document(owner)
     doc.analysis = Analysis(document_id=doc.id, analyzer="offline", summary="Long analysis, not for lists.")
@@ -243,6 +333,17 @@ def test_documents_list_newest_first_across_pages(store: Store, owner: str, othe
     assert pages == 3
 
 
+def test_documents_created_in_other_time_zones_list_in_true_time_order(store: Store, owner: str) -> None:
+    # 13:00 in New York is 18:00 UTC: later than 15:00 UTC and earlier than 19:00 UTC, whatever the digits say.
+    new_york = timezone(timedelta(hours=-5))
+    early = store.create_document(a_document(owner, T0.replace(hour=15)))
+    middle = store.create_document(a_document(owner, datetime(2025, 3, 1, 13, 0, tzinfo=new_york)))
+    late = store.create_document(a_document(owner, T0.replace(hour=19)))
+    first = store.list_documents(owner, 2)
+    assert [d.id for d in first.items] == [late.id, middle.id]
+    assert [d.id for d in store.list_documents(owner, 2, first.next_cursor).items] == [early.id]
+
+
 def test_a_full_last_page_has_no_next_cursor(store: Store, owner: str) -> None:
     for i in range(3):
         store.create_document(a_document(owner, T0 + timedelta(seconds=i)))
@@ -254,6 +355,12 @@ def test_a_full_last_page_has_no_next_cursor(store: Store, owner: str) -> None:
 def test_a_forged_cursor_is_a_value_error(store: Store, owner: str) -> None:
     with pytest.raises(ValueError, match="cursor"):
         store.list_documents(owner, 5, "not-a-cursor!")
+
+
+def test_a_page_of_no_documents_is_a_value_error(store: Store, owner: str) -> None:
+    store.create_document(a_document(owner))
+    with pytest.raises(ValueError, match="limit"):
+        store.list_documents(owner, 0)
 
 
 def test_find_analyzed_document_answers_the_newest_analyzed_with_that_hash(store: Store, owner: str) -> None:
@@ -366,6 +473,19 @@ def test_ops_jobs_in_status_spans_owners_and_filters_by_age(
     stale = list(store.ops_jobs_in_status(JobStatus.RUNNING, updated_before=now - timedelta(minutes=1)))
     assert {j.id for j in stale} == {old_mine.id, old_theirs.id}
     assert next(j for j in stale if j.id == old_theirs.id) == old_theirs
+
+
+def test_ops_jobs_in_status_compares_times_across_time_zones(store: Store, owner: str) -> None:
+    job = a_job(owner)
+    job.move_to(JobStatus.RUNNING)
+    job.updated_at = T0  # 12:00 UTC
+    store.create_job(job)
+    tokyo = timezone(timedelta(hours=9))
+    assert (
+        list(store.ops_jobs_in_status(JobStatus.RUNNING, T0.astimezone(tokyo) - timedelta(minutes=1))) == []
+    )
+    (found,) = store.ops_jobs_in_status(JobStatus.RUNNING, T0.astimezone(tokyo) + timedelta(minutes=1))
+    assert found.id == job.id
 
 
 # Cosmos only: throttling. The emulator never throttles, so a small proxy in front of it answers the
