@@ -6,12 +6,12 @@ the chunk results are merged and de-duplicated; a long contract's summary comes 
 over the merged findings (a single-chunk contract keeps its own summary); every quote is then verified
 against the text and the ones not found are dropped.
 
-Retries are our own loop, with the SDK's retries off (`max_retries=0`): the SDK does honour `Retry-After`,
-but its delays cannot be shortened for tests, and we need one policy over HTTP failures, timeouts and
-answers that do not parse. 429 and 5xx answers honour `retry-after-ms` / `Retry-After` (up to
-`max_retry_after`; a longer wait hands the job back to the queue as a TransientError carrying that delay);
-without one, and on timeouts and connection errors, the delay is exponential with jitter. After
-`max_attempts` tries: RetriesExhausted("llm_unavailable"). An answer that does not match the schema is asked
+Retries are tenacity's, with the SDK's own off (`max_retries=0`): the SDK does honour `Retry-After`, but
+its delays cannot be shortened for tests, and we need one policy over HTTP failures and timeouts.
+429 and 5xx answers honour `retry-after-ms` / `Retry-After` (up to `max_retry_after`; a longer wait hands
+the job back to the queue as a TransientError carrying that delay); without one, and on timeouts and
+connection errors, the delay is exponential with jitter. After `max_attempts` tries, or when the next try
+would start past the analysis' deadline: RetriesExhausted("llm_unavailable"). An answer that does not match the schema is asked
 for once more, then PermanentError("llm_bad_output"). 401/403: PermanentError("llm_auth_failed").
 """
 
@@ -20,7 +20,6 @@ from __future__ import annotations
 import email.utils
 import json
 import logging
-import random
 import re
 import threading
 import time
@@ -42,6 +41,18 @@ from openai import (
 from openai.types.chat import ChatCompletion, ChatCompletionMessageParam
 from openai.types.shared_params import ResponseFormatJSONSchema
 from pydantic import BaseModel, ValidationError
+from tenacity import (
+    RetryCallState,
+    Retrying,
+    retry_if_exception_type,
+    stop_after_attempt,
+    stop_any,
+    stop_when_event_set,
+    wait_exponential,
+    wait_random_exponential,
+)
+from tenacity.stop import stop_base
+from tenacity.wait import wait_combine
 
 from common.analysis import Analysis, Clause, Deadline, Findings, Money, Party, Risk, Term, Usage
 from common.config import Settings
@@ -118,10 +129,37 @@ class RetryPolicy:
     max_delay: float = 20.0
     max_retry_after: float = 60.0
 
-    def backoff(self, attempt: int) -> float:
-        """The wait after failed try number `attempt` (1-based): exponential, jittered to 50-100%."""
-        ceiling = min(self.max_delay, self.base_delay * 2.0 ** (attempt - 1))
-        return random.uniform(ceiling / 2, ceiling)  # noqa: S311 - jitter, not cryptography
+    def backoff(self) -> wait_combine:
+        """Exponential from `base_delay` up to `max_delay`, jittered to 50-100 % of it (never an instant retry):
+        half the ceiling fixed plus a random share of the other half."""
+        half = {"multiplier": self.base_delay / 2, "max": self.max_delay / 2}
+        return wait_exponential(**half) + wait_random_exponential(**half)
+
+
+class _Retryable(Exception):
+    """A failed call worth another try: what went wrong, and the wait the server asked for (None: back off)."""
+
+    def __init__(self, reason: str, asked: float | None = None) -> None:
+        super().__init__(reason)
+        self.reason = reason
+        self.asked = asked
+
+
+class _StopPast(stop_base):
+    """Stop when the next try would start after `deadline` (time.monotonic)."""
+
+    def __init__(self, deadline: float) -> None:
+        self.deadline = deadline
+
+    def __call__(self, retry_state: RetryCallState) -> bool:
+        return time.monotonic() + retry_state.upcoming_sleep > self.deadline
+
+
+def _failure(state: RetryCallState) -> _Retryable:
+    assert state.outcome is not None  # tenacity asks only after a try
+    failure = state.outcome.exception()
+    assert isinstance(failure, _Retryable)  # the only exception retried
+    return failure
 
 
 def retry_after_seconds(headers: Mapping[str, str]) -> float | None:
@@ -303,43 +341,64 @@ class LlmAnalyzer:
         None when the server answered 200 with a body that is not JSON (a proxy's error page, say): that is a
         bad answer, for the caller to ask again once, not a transport failure.
         """
-        attempts = self.retry.max_attempts
-        reason, attempt = "no attempt", 0
-        for attempt in range(1, attempts + 1):
-            try:
-                completion = self.client.chat.completions.create(
-                    model=self.model,
-                    messages=messages,
-                    temperature=0,
-                    response_format=fmt,
-                )
-            except APIStatusError as exc:
-                delay = self._delay_after_status(exc, attempt)
-                reason = f"HTTP {exc.status_code}"
-            except APITimeoutError:
-                delay = self.retry.backoff(attempt)
-                reason = "timeout"
-            except APIConnectionError:
-                delay = self.retry.backoff(attempt)
-                reason = "connection error"
-            except (json.JSONDecodeError, APIResponseValidationError):
-                return None
-            else:
-                self._count(completion)
-                return completion
-            if attempt == attempts or time.monotonic() + delay > self._deadline or self._abandoned.is_set():
-                break
-            log.warning(
-                "LLM call failed (%s), try %d of %d; again in %.2fs", reason, attempt, attempts, delay
+        backoff = self.retry.backoff()
+
+        def wait(state: RetryCallState) -> float:
+            asked = _failure(state).asked
+            return backoff(state) if asked is None else asked
+
+        retrying = Retrying(
+            retry=retry_if_exception_type(_Retryable),
+            wait=wait,
+            stop=stop_any(
+                stop_after_attempt(self.retry.max_attempts),
+                stop_when_event_set(self._abandoned),
+                _StopPast(self._deadline),
+            ),
+            sleep=self._sleep,
+            before_sleep=self._log_retry,
+            retry_error_callback=self._exhausted,
+        )
+        completion: ChatCompletion | None = retrying(self._try_create, messages, fmt)
+        return completion
+
+    def _try_create(
+        self, messages: list[ChatCompletionMessageParam], fmt: ResponseFormatJSONSchema
+    ) -> ChatCompletion | None:
+        """One try: the completion, None for a body that is not JSON, or the error as retryable or final."""
+        try:
+            completion = self.client.chat.completions.create(
+                model=self.model, messages=messages, temperature=0, response_format=fmt
             )
-            self._sleep(delay)
-        raise RetriesExhausted(
-            "llm_unavailable",
-            f"The language model service did not answer after {attempt} tries ({reason}); try again later.",
+        except APIStatusError as exc:
+            raise _Retryable(f"HTTP {exc.status_code}", self._wait_asked(exc)) from None
+        except APITimeoutError:
+            raise _Retryable("timeout") from None
+        except APIConnectionError:
+            raise _Retryable("connection error") from None
+        except (json.JSONDecodeError, APIResponseValidationError):
+            return None
+        self._count(completion)
+        return completion
+
+    def _log_retry(self, state: RetryCallState) -> None:
+        log.warning(
+            "LLM call failed (%s), try %d of %d; again in %.2fs",
+            _failure(state).reason,
+            state.attempt_number,
+            self.retry.max_attempts,
+            state.upcoming_sleep,
         )
 
-    def _delay_after_status(self, exc: APIStatusError, attempt: int) -> float:
-        """The wait before retrying after an HTTP error answer; raises when retrying cannot help."""
+    def _exhausted(self, state: RetryCallState) -> None:
+        raise RetriesExhausted(
+            "llm_unavailable",
+            f"The language model service did not answer after {state.attempt_number} tries "
+            f"({_failure(state).reason}); try again later.",
+        )
+
+    def _wait_asked(self, exc: APIStatusError) -> float | None:
+        """The wait the server asked for before a retry (None: back off); raises when retrying cannot help."""
         status = exc.status_code
         if status in (401, 403):
             # The provider's message can echo part of the key: none of it goes into ours.
@@ -361,9 +420,7 @@ class LlmAnalyzer:
                 "llm_request_rejected", f"The language model service rejected the request (HTTP {status})."
             ) from None
         asked = retry_after_seconds(exc.response.headers)
-        if asked is None:
-            return self.retry.backoff(attempt)
-        if asked > self.retry.max_retry_after:
+        if asked is not None and asked > self.retry.max_retry_after:
             raise TransientError(
                 "llm_rate_limited",
                 f"The language model service asked to wait {asked:.0f} seconds; the job will retry later.",

@@ -222,6 +222,19 @@ def test_retry_after_headers() -> None:
     assert retry_after_seconds({"retry-after": "soon"}) is None
 
 
+def test_backoff_doubles_up_to_the_cap_and_never_retries_at_once() -> None:
+    from tenacity import RetryCallState, Retrying
+
+    policy = RetryPolicy(base_delay=1.0, max_delay=8.0)
+    wait = policy.backoff()
+    state = RetryCallState(Retrying(), fn=None, args=(), kwargs={})
+    for attempt, ceiling in [(1, 1.0), (2, 2.0), (3, 4.0), (4, 8.0), (9, 8.0)]:
+        state.attempt_number = attempt
+        waits = [wait(state) for _ in range(200)]
+        assert all(ceiling / 2 <= w <= ceiling for w in waits)
+        assert max(waits) - min(waits) > ceiling / 10  # jittered, not fixed
+
+
 # --- against the server ----------------------------------------------------------------------------------------
 
 
