@@ -170,13 +170,6 @@ def _release() -> str:
         return "kraftd-docs@dev"
 
 
-HTTP_REQUESTS = Counter("kraftd_http_requests_total", "HTTP requests", ["route", "method", "status"])
-HTTP_LATENCY = Histogram(
-    "kraftd_http_request_duration_seconds",
-    "HTTP request latency",
-    ["route", "method"],
-    buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
-)
 LOGIN_FAILURES = Counter("kraftd_login_failures_total", "Failed logins and MFA codes", ["reason"])
 JOB_OUTCOMES = Counter("kraftd_jobs_total", "Jobs finished", ["kind", "status"])
 STEP_DURATION = Histogram(

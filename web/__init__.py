@@ -15,6 +15,7 @@ from web.deps import init_jwt
 from web.errors import register_error_handlers
 from web.extensions import limiter
 from web.mail import init_mail
+from web.metrics import init_metrics
 from web.security import init_security
 from web.services import Services
 
@@ -56,6 +57,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     init_jwt(app, settings)
     init_mail(app, settings)
     limiter.init_app(app)
+    init_metrics(app, settings)
 
     from web import auth, cli, documents, health, jobs, openapi, pages
 

@@ -1,4 +1,4 @@
-"""Edge guards: security headers, CORS, proxy headers, request ids and per-request metrics and logs."""
+"""Edge guards: security headers, CORS, proxy headers, request ids and a log line per request."""
 
 from __future__ import annotations
 
@@ -10,8 +10,9 @@ from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.config import Settings
-from common.telemetry import HTTP_LATENCY, HTTP_REQUESTS, request_id_var, user_var
+from common.telemetry import request_id_var, user_var
 from web.extensions import cors
+from web.metrics import route
 
 log = logging.getLogger("kraftd.http")
 
@@ -76,21 +77,20 @@ def init_security(app: Flask, settings: Settings) -> None:
             )  # flask-limiter adds it to every answer; it means something only on errors
         if request.path.startswith("/api/") and "Cache-Control" not in headers:
             headers["Cache-Control"] = "no-store"
-        _observe(response)
+        _log(response)
         return response
 
 
-def _observe(response: Response) -> None:
-    route = request.url_rule.rule if request.url_rule else "unmatched"
+def _log(response: Response) -> None:
+    rule = route(request)
+    if rule in ("/metrics", "/healthz"):
+        return
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
-    HTTP_REQUESTS.labels(route, request.method, str(response.status_code)).inc()
-    HTTP_LATENCY.labels(route, request.method).observe(elapsed)
-    if route not in ("/metrics", "/healthz"):
-        log.info(
-            "%s %s %s",
-            request.method,
-            route,
-            response.status_code,
-            extra={"route": route, "method": request.method, "status": response.status_code,
-                   "duration_ms": round(elapsed * 1000, 1)},
-        )  # fmt: skip
+    fields = {"route": rule, "method": request.method, "status": response.status_code}
+    log.info(
+        "%s %s %s",
+        request.method,
+        rule,
+        response.status_code,
+        extra={**fields, "duration_ms": round(elapsed * 1000, 1)},
+    )

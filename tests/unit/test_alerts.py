@@ -125,7 +125,8 @@ def _exported(app: Flask) -> dict[str, set[str]]:
 def test_rules_use_only_metrics_and_labels_that_exist(app: Flask) -> None:
     exported = _exported(app)
     assert "kraftd_login_failures_total" in exported
-    assert {"route", "method", "status"} <= exported["kraftd_http_requests_total"]
+    assert {"method", "status"} <= exported["kraftd_http_request_total"]
+    assert {"route", "method", "status", "le"} <= exported["kraftd_http_request_duration_seconds_bucket"]
     problems = []
     for rule in _rules():
         for name, labels in metric_selectors(rule["expr"]):

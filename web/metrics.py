@@ -1,0 +1,74 @@
+"""Request metrics (prometheus-flask-exporter) and `GET /metrics`, both only when METRICS_ENABLED.
+
+Every label comes from a closed set, so no client can grow `/metrics`: `route` is the matched route rule
+(`/api/v1/jobs/<job_id>`) or `unmatched`, `method` one of HTTP_METHODS or `other`, `status` a status code.
+Under gunicorn the exporter reads PROMETHEUS_MULTIPROC_DIR itself and answers the sum over every process that
+writes there (web workers and, under `make run`, the Celery workers); without it, this process' metrics.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from flask import Flask, Request, request
+from prometheus_client import REGISTRY, CollectorRegistry
+from prometheus_flask_exporter import PrometheusMetrics
+
+from common.config import Settings
+from common.queue import QUEUES, oldest_age, queue_depth
+from common.telemetry import QUEUE_DEPTH, QUEUE_OLDEST_AGE
+from web.services import services
+
+HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+UNMATCHED = "unmatched"
+LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
+
+
+def route(req: Request) -> str:
+    """The route rule that matched, never the raw path, so unknown paths add no series."""
+    return req.url_rule.rule if req.url_rule else UNMATCHED
+
+
+def _bound_method() -> None:
+    """A method outside HTTP_METHODS counts as `other`. Routing has already answered it (405) by the real
+    method; only the labels, the log line and the error message see `other`."""
+    if request.method not in HTTP_METHODS:
+        request.method = "OTHER"
+
+
+def _with_queue_gauges(view: Callable[..., Any]) -> Callable[..., Any]:
+    """Refresh the queue depth and oldest-age gauges from Redis just before a scrape reads them."""
+
+    @wraps(view)
+    def scrape(*args: Any, **kwargs: Any) -> Any:
+        svc = services()
+        try:
+            for queue in QUEUES:
+                QUEUE_DEPTH.labels(queue).set(queue_depth(svc.celery, queue))
+                QUEUE_OLDEST_AGE.labels(queue).set(oldest_age(svc.redis, queue) or 0.0)
+        except Exception:  # noqa: S110 - depth is best effort; the other metrics still answer
+            pass
+        return view(*args, **kwargs)
+
+    return scrape
+
+
+def init_metrics(app: Flask, settings: Settings) -> PrometheusMetrics | None:
+    """Count and time every request, and serve `GET /metrics`; nothing at all when metrics are off."""
+    if not settings.metrics_enabled:
+        return None
+    app.before_request(_bound_method)
+    # Each app gets its own registry for the request metrics (the exporter registers them once per registry,
+    # and tests build many apps in one process); it also reports the process-wide ones of common.telemetry.
+    registry = CollectorRegistry()
+    registry.register(REGISTRY)
+    return PrometheusMetrics(
+        app,
+        registry=registry,
+        defaults_prefix="kraftd",
+        group_by=route,
+        buckets=LATENCY_BUCKETS,
+        metrics_decorator=_with_queue_gauges,
+    )
