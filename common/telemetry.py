@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import re
 import sys
 from contextvars import ContextVar
-from datetime import UTC, datetime
 from typing import Any
 
 from prometheus_client import Counter, Gauge, Histogram
+from pythonjsonlogger.json import JsonFormatter
 
 from common.config import Settings
 
@@ -45,29 +44,43 @@ def scrub(text: str) -> str:
     return _BEARER.sub(r"\1[redacted]", text)
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry: dict[str, Any] = {
-            "ts": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
-            "level": record.levelname.lower(),
-            "logger": record.name,
-            "message": scrub(record.getMessage()),
-        }
-        for key, var in (("request_id", request_id_var), ("job_id", job_id_var), ("user", user_var)):
-            value = var.get()
-            if value:
-                entry[key] = value
-        for key in ("route", "method", "status", "duration_ms", "queue", "task", "step"):
-            if hasattr(record, key):
-                entry[key] = getattr(record, key)
-        if record.exc_info:
-            entry["exc"] = scrub(self.formatException(record.exc_info))
-        return json.dumps(entry, default=str)
+# The keys a log line may carry, in this order; anything else a library passes in `extra` stays out.
+LOG_FIELDS = tuple(
+    "ts level logger message request_id job_id user route method status duration_ms queue task step exc".split()
+)
+_CONTEXT = (("request_id", request_id_var), ("job_id", job_id_var), ("user", user_var))
+
+
+class LogFormatter(JsonFormatter):
+    """python-json-logger's JSON lines with the request id, job id and user hash of the current context;
+    message and traceback scrubbed of e-mails and secrets."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            "%(levelname)s %(name)s %(message)s",
+            rename_fields={"levelname": "level", "name": "logger", "exc_info": "exc"},
+            timestamp="ts",
+        )
+
+    def add_fields(
+        self, log_data: dict[str, Any], record: logging.LogRecord, message_dict: dict[str, Any]
+    ) -> None:
+        super().add_fields(log_data, record, message_dict)
+        for key, var in _CONTEXT:
+            if value := var.get():
+                log_data[key] = value
+
+    def process_log_record(self, log_data: dict[str, Any]) -> dict[str, Any]:
+        log_data["level"] = str(log_data["level"]).lower()
+        for key in ("message", "exc"):
+            if key in log_data:
+                log_data[key] = scrub(str(log_data[key]))
+        return {key: log_data[key] for key in LOG_FIELDS if key in log_data}
 
 
 def configure_logging(settings: Settings) -> None:
     handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(LogFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(settings.log_level.upper())
@@ -75,88 +88,60 @@ def configure_logging(settings: Settings) -> None:
         logging.getLogger(noisy).setLevel(logging.WARNING)
 
 
-# Keys whose values are credentials or personal data wherever they appear (headers, extra, contexts).
-# Matched on the key's parts (`access_token`, `X-Api-Key`, `refreshToken`), so `tiktoken` or `contexts` pass.
-_SECRET_PART = re.compile(
-    r"(?i)^(pass|passwd|password|pwd|secret|token|authorization|auth|cookie|key|apikey|email|e-mail|mail"
-    r"|dsn|credential|credentials|signature|sig|otp|mfa|recovery|session|sas)$"
-)
-_SECRET_SUBSTRING = re.compile(
-    r"(?i)password|passwd|secret|authorization|cookie|e-?mail|api[_-]?key|credential"
-)
-# Keys that, whole, name what a user sent or what a document says.
-_CONTENT_KEYS = frozenset(
-    {"code", "text", "content", "body", "data", "payload", "pages", "page", "chunk", "chunks", "raw"}
-)  # fmt: skip
+# Keys Sentry's EventScrubber filters wherever it looks (request headers, cookies and body, extra, user,
+# breadcrumb data, frame variables, spans) besides its DEFAULT_DENYLIST: our settings' secrets, the fields
+# our API takes credentials and personal data in, and the ones that hold what a document says.
+SENTRY_DENYLIST = """
+    email e-mail owner_email current_password new_password access_token refresh_token mfa_token code
+    recovery_codes otpauth_uri qr_svg api-key x-api-key dsn jwt_secret_key cosmos_key
+    azure_storage_connection_string openai_api_key azure_openai_api_key mail_password sendgrid_api_key
+    sentry_dsn recaptcha_secret_key text content body data payload pages page chunk chunks raw
+""".split()
 
 
-# Sentry's own fields that look like secrets by name but are not (the DSN's public key, in the trace context).
-_SENTRY_FIELDS = frozenset({"public_key"})
+def _scrub_strings(value: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, dict):
+        return {key: _scrub_strings(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub_strings(item) for item in value]
+    return value
 
 
-def _is_secret_key(key: str) -> bool:
-    lowered = key.lower()
-    if lowered in _SENTRY_FIELDS:
-        return False
-    if lowered in _CONTENT_KEYS or _SECRET_SUBSTRING.search(key):
-        return True
-    parts = re.split(r"[^a-zA-Z0-9]+", re.sub(r"([a-z0-9])([A-Z])", r"\1_\2", key))
-    return any(_SECRET_PART.match(part) for part in parts if part)
+def scrub_free_text(event: Any, _hint: Any) -> Any:
+    """Sentry `before_send`: e-mails and secrets inside free text (exception messages, breadcrumb messages,
+    task arguments), which no key-based scrubber sees."""
+    return _scrub_strings(event)
 
 
-def _drop_frame_vars(container: Any) -> None:
-    """Local variables hold document text, request bodies and settings: never send them."""
-    if not isinstance(container, dict):
-        return
-    for value in container.get("values") or []:
-        frames = ((value or {}).get("stacktrace") or {}).get("frames") or []
-        for frame in frames:
-            if isinstance(frame, dict):
-                frame.pop("vars", None)
+def sentry_options(settings: Settings) -> dict[str, Any]:
+    """What `sentry_sdk.init` is given: Sentry's own EventScrubber with our denylist, no local variables
+    and no request bodies (they hold documents, passwords and settings), our free-text scrub last."""
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.flask import FlaskIntegration
+    from sentry_sdk.scrubber import DEFAULT_DENYLIST, EventScrubber
 
-
-def _scrub_event(event: Any, _hint: Any) -> Any:
-    """Sentry `before_send`: drop request bodies, local variables, and anything that looks like a
-    credential or personal data; keep the event's structure (`contexts`, frames) intact so it still sends."""
-
-    def clean(value: Any, key: str = "") -> Any:
-        if key and _is_secret_key(key):
-            return "[Filtered]"
-        if isinstance(value, dict):
-            return {k: clean(v, str(k)) for k, v in value.items()}
-        if isinstance(value, list):
-            return [clean(v) for v in value]
-        if isinstance(value, str):
-            return scrub(value)
-        return value
-
-    request = event.get("request")
-    if isinstance(request, dict):
-        request.pop("data", None)
-        request.pop("cookies", None)
-        request.pop("env", None)
-    event.pop("user", None)
-    _drop_frame_vars(event.get("exception"))
-    _drop_frame_vars(event.get("threads"))
-    return clean(event)
+    return {
+        "dsn": settings.sentry_dsn,
+        "environment": settings.environment,
+        "release": _release(),
+        "send_default_pii": False,
+        "include_local_variables": False,
+        "max_request_body_size": "never",
+        "event_scrubber": EventScrubber(denylist=[*DEFAULT_DENYLIST, *SENTRY_DENYLIST], recursive=True),
+        "before_send": scrub_free_text,
+        "integrations": [FlaskIntegration(), CeleryIntegration()],
+        "traces_sample_rate": 0.0,
+    }
 
 
 def init_sentry(settings: Settings, *, component: str) -> bool:
     if not settings.sentry_dsn:
         return False
     import sentry_sdk
-    from sentry_sdk.integrations.celery import CeleryIntegration
-    from sentry_sdk.integrations.flask import FlaskIntegration
 
-    sentry_sdk.init(
-        dsn=settings.sentry_dsn,
-        environment=settings.environment,
-        release=_release(),
-        send_default_pii=False,
-        integrations=[FlaskIntegration(), CeleryIntegration()],
-        before_send=_scrub_event,
-        traces_sample_rate=0.0,
-    )
+    sentry_sdk.init(**sentry_options(settings))
     sentry_sdk.set_tag("component", component)
     return True
 

@@ -20,8 +20,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sentry_sdk.scrubber import DEFAULT_DENYLIST
 
-from common.telemetry import _scrub_event, scrub
+from common.telemetry import SENTRY_DENYLIST, scrub
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -174,63 +175,87 @@ def test_unhandled_web_error_reaches_sentry_scrubbed(
     assert "[email]" in event["exception"]["values"][-1]["value"]
 
 
-def test_worker_event_is_scrubbed() -> None:
-    """A Celery task failure as the SDK builds it: task args, frame locals, breadcrumbs, the worker's settings."""
-    settings_repr = (
-        "Settings(environment='production', jwt_secret_key='k3y-of-forty-characters-0123456789abcdef', "
-        f"sentry_dsn='https://abc@o1.ingest.sentry.io/2', mail_password='{PASSWORD}')"
-    )
-    event: dict[str, Any] = {
-        "level": "error",
+def _fail_one_task() -> None:
+    """Subprocess body: Sentry on as a worker inits it, one Celery task (run in place) that fails holding
+    an e-mail in its arguments, settings and page text in its locals, and secrets in the breadcrumbs."""
+    import logging
+
+    import sentry_sdk
+    from celery import Celery
+
+    from common.config import Settings
+    from common.telemetry import init_sentry
+
+    settings = Settings(**json.loads(os.environ["KRAFTD_TEST_CONFIG"]))
+    assert init_sentry(settings, component="worker")
+    app = Celery("kraftd-test")
+
+    @app.task(name="kraftd.analyze")
+    def analyze(owner_email: str, job_id: str) -> None:
+        settings_repr = repr(settings)
+        pages = [os.environ["KRAFTD_TEST_BODY"]]
+        logging.getLogger("kraftd.test").warning("POST /api/v1/auth/login 401 password=%s", PASSWORD)
+        logging.getLogger("kraftd.test").warning("link http://x/verify-email?token=%s", TOKEN)
+        raise ValueError(f"no parties found for {owner_email} in {len(pages)} pages ({len(settings_repr)})")
+
+    analyze.apply(args=[EMAIL, "job-1"])
+    sentry_sdk.flush(timeout=10)
+    sentry_sdk.get_client().close()
+
+
+@pytest.mark.integration
+def test_failed_task_reaches_sentry_scrubbed(
+    base_config: dict[str, Any], sentry_host: tuple[Recorder, int], tmp_path: Path
+) -> None:
+    recorder, port = sentry_host
+    config = {
+        **base_config,
+        "data_dir": str(tmp_path),
         "environment": "production",
-        "release": "kraftd-docs@0.1.0",
-        "exception": {
-            "values": [
-                {
-                    "type": "ValueError",
-                    "value": f"no parties found for {EMAIL}",
-                    "stacktrace": {
-                        "frames": [
-                            {
-                                "function": "_run_stage",
-                                "context_line": "    work(ctx, job)",
-                                "vars": {"owner_email": EMAIL, "settings": settings_repr, "step": "analyze"},
-                            },
-                            {
-                                "function": "analyze_offline",
-                                "vars": {"pages": [BODY_MARKER], "low": BODY_MARKER},
-                            },
-                        ]
-                    },
-                }
-            ]
-        },
-        "extra": {"celery-job": {"task_name": "kraftd.analyze", "args": [EMAIL, "job-1"], "kwargs": {}}},
-        "breadcrumbs": {
-            "values": [
-                {"message": f"POST /api/v1/auth/login 401 password={PASSWORD}"},
-                {"message": f"link http://127.0.0.1:8000/verify-email?token={TOKEN}"},
-            ]
-        },
-        "contexts": {
-            "trace": {"trace_id": "a" * 32, "dynamic_sampling_context": {"public_key": "publickey"}}
-        },
-        "request": {
-            "headers": {"Authorization": f"Bearer {TOKEN}", "X-Api-Key": "sk-live-123"},
-            "data": BODY_MARKER,
-        },
-        "user": {"email": EMAIL},
-        "modules": {"tiktoken": "0.14.0"},
+        "jwt_secret_key": "k3y-of-forty-characters-0123456789abcdef",
+        "mail_password": PASSWORD,
+        "openai_api_key": "sk-live-123456",
+        "sentry_dsn": f"http://publickey@127.0.0.1:{port}/1",
     }
-    cleaned = json.dumps(_scrub_event(event, None))
-    for secret in (PASSWORD, EMAIL, TOKEN, BODY_MARKER, "k3y-of-forty", "sk-live-123", "o1.ingest"):
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "KRAFTD_TEST_CONFIG": json.dumps(config, default=str),
+        "KRAFTD_TEST_BODY": BODY_MARKER,
+    }
+    code = "from tests.integration.test_sentry import _fail_one_task; _fail_one_task()"
+    done = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    events = recorder.events()
+    assert events, f"no event reached the DSN host; received: {recorder.raw()[:2000]}"
+    event = events[0]
+    assert event["environment"] == "production"
+    assert event["tags"]["component"] == "worker"
+    assert event["exception"]["values"][-1]["type"] == "ValueError"
+    assert "[email]" in event["exception"]["values"][-1]["value"]
+    assert event["extra"]["celery-job"]["task_name"] == "kraftd.analyze"
+    assert isinstance(event["contexts"], dict), "the scrubbers must keep the event's structure"
+    sent = recorder.raw()
+    for secret in (PASSWORD, EMAIL, TOKEN, BODY_MARKER, "k3y-of-forty", "sk-live-123456"):
+        assert secret not in sent
+
+
+def test_our_denylist_extends_sentrys_own_scrubber() -> None:
+    """Fields only our API and settings have are filtered by key, as Sentry filters its own list."""
+    from sentry_sdk.scrubber import EventScrubber
+
+    event: dict[str, Any] = {
+        "request": {"headers": {"Authorization": f"Bearer {TOKEN}", "X-Api-Key": "sk-live-123"}},
+        "extra": {"form": {"new_password": PASSWORD, "mfa_token": TOKEN, "owner_email": EMAIL}},
+        "breadcrumbs": {"values": [{"message": "sent", "data": {"text": BODY_MARKER}}]},
+    }
+    EventScrubber(denylist=[*DEFAULT_DENYLIST, *SENTRY_DENYLIST], recursive=True).scrub_event(event)
+    cleaned = json.dumps(event, default=str)
+    for secret in (PASSWORD, EMAIL, TOKEN, BODY_MARKER, "sk-live-123"):
         assert secret not in cleaned
-    result = json.loads(cleaned)
-    assert result["contexts"]["trace"]["trace_id"] == "a" * 32
-    assert result["contexts"]["trace"]["dynamic_sampling_context"]["public_key"] == "publickey"
-    assert result["modules"]["tiktoken"] == "0.14.0"
-    assert result["environment"] == "production"
-    assert result["exception"]["values"][0]["stacktrace"]["frames"][0]["context_line"] == "    work(ctx, job)"
 
 
 @pytest.mark.parametrize(
