@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import re
-import unicodedata
-
 from flask import Blueprint, Response, jsonify, request, stream_with_context
 from flask_jwt_extended import jwt_required
+from werkzeug.utils import secure_filename
 
 from common import jobs
 from common.models import Job, JobKind, JobStatus, utcnow
@@ -102,9 +100,8 @@ def download(job_id: str) -> Response:
 
 
 def download_name(filename: str) -> str:
-    """A file name safe in a Content-Disposition header: ASCII letters, digits, dot, dash and underscore."""
+    """`<stem>-review.zip` for a Content-Disposition header: werkzeug's secure_filename of the upload's stem
+    (ASCII letters, digits, dot, dash, underscore), or `contract` when nothing of it is left (all non-ASCII)."""
     base = filename.replace("\\", "/").rsplit("/", 1)[-1]
     stem = base.rsplit(".", 1)[0] if "." in base else base
-    ascii_stem = unicodedata.normalize("NFKD", stem).encode("ascii", "ignore").decode()
-    safe = re.sub(r"[^A-Za-z0-9._-]+", "-", ascii_stem).strip(".-_")[:80]
-    return f"{safe or 'contract'}-review.zip"
+    return f"{secure_filename(stem)[:80] or 'contract'}-review.zip"

@@ -112,11 +112,11 @@ def test_the_markdown_report_neutralises_markup(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("name", "expected"),
     [
-        ("Master Services Agreement.pdf", "Master-Services-Agreement-review.zip"),
-        ('evil"; filename=x.exe\r\n.pdf', "evil-filename-x.exe-review.zip"),
+        ("Master Services Agreement.pdf", "Master_Services_Agreement-review.zip"),
+        ('evil"; filename=x.exe\r\n.pdf', "evil_filenamex.exe-review.zip"),
         ("../../etc/passwd", "passwd-review.zip"),
         ("<script>alert(1)</script>.docx", "script-review.zip"),
-        ("Vertrag über Lieferung.pdf", "Vertrag-uber-Lieferung-review.zip"),
+        ("Vertrag über Lieferung.pdf", "Vertrag_uber_Lieferung-review.zip"),
         ("契約書.pdf", "contract-review.zip"),
     ],
 )
