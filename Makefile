@@ -4,25 +4,32 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint typecheck unit system-deps npm-deps bench load clean help
+.PHONY: run test lint typecheck unit system-deps npm-deps bench load clean help install
 
 help:
 	@echo "make run   - install and start the whole stack on http://127.0.0.1:$${PORT:-8000}"
 	@echo "make test  - install what the tests need and run lint, types and the whole suite"
 	@echo "make bench - run the benchmarks in bench/ and print their tables"
+	@echo "make install - .venv with the pinned requirements and this checkout installed editable"
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
 	$(PYTHON) -m venv $(VENV) || { scripts/system_deps.sh python3-venv && $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(VENV)/.runtime: requirements.txt | $(BIN)/python
+# The pinned requirements, then this checkout installed editable (`kraftd-docs`, pyproject.toml): imports
+# resolve from anywhere, scripts and benches need no sys.path edits, and Sentry's release is its version.
+$(VENV)/.runtime: requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@
 
-$(VENV)/.dev: requirements-dev.txt requirements.txt | $(BIN)/python
+$(VENV)/.dev: requirements-dev.txt requirements.txt pyproject.toml | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --no-deps --editable .
 	@touch $@ $(VENV)/.runtime
+
+install: $(VENV)/.runtime
 
 run: $(VENV)/.runtime
 	@scripts/system_deps.sh redis-server
@@ -50,11 +57,11 @@ test: $(VENV)/.dev system-deps browser-deps npm-deps lint typecheck
 	$(BIN)/python -m pytest
 
 bench: $(VENV)/.dev system-deps
-	$(BIN)/python bench/run_all.py
+	$(BIN)/python -m bench.run_all
 
 # 60 s of each load scenario (locust) against `make run` on loopback, then a table; see ops/README.md.
 load: $(VENV)/.dev system-deps
-	$(BIN)/python tests/load/run_load.py --duration $${LOAD_SECONDS:-60}
+	$(BIN)/python -m tests.load.run_load --duration $${LOAD_SECONDS:-60}
 
 clean:
-	rm -rf $(VENV) node_modules var test-artifacts .mypy_cache .ruff_cache .pytest_cache
+	rm -rf $(VENV) node_modules var test-artifacts .mypy_cache .ruff_cache .pytest_cache build *.egg-info

@@ -1,6 +1,6 @@
 """Requests/s and latency of the hot read paths of the API, beside a bare Flask app under the same gunicorn.
 
-    python bench/api.py [--duration 10] [--connections 50] [--json OUT]
+    python -m bench.api [--duration 10] [--connections 50] [--json OUT]
 
 Starts scripts/run.sh (as `make run` does) with a temporary DATA_DIR and a free PORT, signs a user up and
 uploads 100 one-page contracts through the API (waiting for their analyses, so the workers are idle during the
@@ -32,20 +32,18 @@ from typing import Any
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as `python bench/api.py`
-
 from bench.contracts import write_corpus
 from bench.pipeline import (
     BENCH_ENV,
     ROOT,
     Stack,
-    free_port,
     load_average,
     run_clients,
     running_stack,
     sign_up,
     stop_group,
 )
+from tests.servers import free_port
 
 DOCUMENTS = 100
 WRK_THREADS = 2

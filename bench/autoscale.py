@@ -1,6 +1,6 @@
 """A day of uploads against the KEDA rule of infra/main.bicep: queue wait and replica-minutes per target.
 
-    python bench/autoscale.py [--docs-per-day 20000] [--targets 5 20 50] [--seed 7] [--llm-seconds 8]
+    python -m bench.autoscale [--docs-per-day 20000] [--targets 5 20 50] [--seed 7] [--llm-seconds 8]
 
 1. Measures per-task service times here: worker.extract.extract_text and
    worker.offline_analyzer.analyze_offline on tests/fixtures/cuad/*.txt and tests/fixtures/docs/* (median of
@@ -37,12 +37,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from common.filetypes import sniff_type
+from worker.extract import extract_text
+from worker.offline_analyzer import analyze_offline
 
-from common.filetypes import sniff_type  # noqa: E402
-from worker.extract import extract_text  # noqa: E402
-from worker.offline_analyzer import analyze_offline  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 DAY = 24 * 3600
 STAGES = ("extract", "analyze")

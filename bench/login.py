@@ -1,6 +1,6 @@
 """Login latency against a running stack: median and p95 of N logins, argon2id hashing included.
 
-    python bench/login.py --base-url http://127.0.0.1:8000 --log var/run.log
+    python -m bench.login --base-url http://127.0.0.1:8000 --log var/run.log
 
 Registers a fresh account, verifies it with the link from the stack's log (or a mailbox file), then times
 `POST /api/v1/auth/login`. Start the stack with RATE_LIMIT_ENABLED=false or keep N under the login limit.

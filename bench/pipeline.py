@@ -1,6 +1,6 @@
 """End-to-end documents/s through the running stack, beside the compute limit of the same work, in one run.
 
-    python bench/pipeline.py [--docs 200] [--clients 8] [--json OUT]
+    python -m bench.pipeline [--docs 200] [--clients 8] [--json OUT]
 
 1. Generates N contracts (2-10 pages; a third each PDF, DOCX, TXT; see bench/contracts.py).
 2. Compute limit: worker.extract.extract_text + worker.analyze.analyze (the offline analyzer with quote
@@ -20,9 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -34,19 +32,16 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from email import message_from_bytes
 from multiprocessing import Pool
 from pathlib import Path
 from typing import Any
 
 import requests
-from aiosmtpd.controller import Controller
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as `python bench/pipeline.py`
 
 from bench.contracts import write_big_txt, write_corpus
 from common.config import Settings
 from common.filetypes import sniff_type
+from tests.servers import Mailbox, free_port, smtp_sink
 from worker.analyze import analyze
 from worker.extract import extract_text
 
@@ -72,40 +67,6 @@ BENCH_ENV = {"RATE_LIMIT_ENABLED": "false", "JWT_ACCESS_MINUTES": "120"}
 # --- the stack -----------------------------------------------------------------------------------------------
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-class Mailbox:
-    """An aiosmtpd handler keeping the text of every message, for the verification links."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._messages: list[tuple[list[str], str]] = []
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        message = message_from_bytes(envelope.content)
-        parts = [p.get_payload(decode=True) for p in message.walk() if not p.is_multipart()]
-        text = "".join(p.decode("utf-8", "replace") for p in parts if isinstance(p, bytes))
-        with self._lock:
-            self._messages.append(([str(r).lower() for r in envelope.rcpt_tos], text))
-        return "250 OK"
-
-    def verification_token(self, email: str, timeout: float = 10.0) -> str:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            with self._lock:
-                texts = [text for rcpts, text in self._messages if email.lower() in rcpts]
-            found = re.search(r"/verify-email\?token=([\w.\-]+)", texts[-1]) if texts else None
-            if found:
-                return found.group(1)
-            time.sleep(0.05)
-        raise RuntimeError(f"no verification e-mail reached {email}")
-
-
 @dataclass
 class Stack:
     url: str
@@ -124,16 +85,13 @@ def stack_env(data_dir: Path, port: int, mail_port: int) -> dict[str, str]:
 @contextmanager
 def running_stack(workdir: Path) -> Iterator[Stack]:
     """scripts/run.sh in a session of its own; SIGTERM to that process group at the end."""
-    mailbox = Mailbox()
-    sink = Controller(mailbox, hostname="127.0.0.1", port=free_port())
-    sink.start()
     port = free_port()
     log_path = workdir / "stack.log"
-    with log_path.open("wb") as log:
+    with smtp_sink() as (mailbox, mail_port), log_path.open("wb") as log:
         process = subprocess.Popen(
             ["scripts/run.sh"],
             cwd=ROOT,
-            env=stack_env(workdir / "data", port, sink.port),
+            env=stack_env(workdir / "data", port, mail_port),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,
@@ -144,7 +102,6 @@ def running_stack(workdir: Path) -> Iterator[Stack]:
             yield stack
         finally:
             stop_group(process)
-            sink.stop()
 
 
 def wait_ready(stack: Stack) -> None:

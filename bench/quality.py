@@ -1,6 +1,6 @@
 """Measure a contract analyzer against CUAD labels.
 
-    python bench/quality.py --corpus /work/shared/data/cuad-dev [--analyzer offline] [--limit N] [--json OUT]
+    python -m bench.quality --corpus /work/shared/data/cuad-dev [--analyzer offline] [--limit N] [--json OUT]
 
 Scores clause presence per CUAD category at document level (a category is predicted when the analysis has at
 least one clause of that type), field accuracy (parties, governing law, agreement/effective date, renewal term),
@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import sys
 import time
 import unicodedata
 from collections.abc import Callable
@@ -20,8 +19,6 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from common.analysis import Analysis
 from worker.quotes import QuoteIndex

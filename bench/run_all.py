@@ -1,6 +1,6 @@
 """Run every bench in turn and print their tables: `make bench`.
 
-    python bench/run_all.py [--corpus ../shared/data/cuad-dev] [--docs 50] [--duration 10]
+    python -m bench.run_all [--corpus ../shared/data/cuad-dev] [--docs 50] [--duration 10]
 
 quality and extract need the CUAD development slice; they are skipped, with a message, when it is absent.
 The benches run one after another (never at once): each measures throughput on the same few cores.
@@ -31,16 +31,16 @@ def benches(corpus: Path, docs: int, duration: int) -> list[Bench]:
     missing = "" if corpus.is_dir() else f"no corpus at {corpus} (pass --corpus)"
     pdfs = corpus / "pdf"
     return [
-        Bench("quality", [python, "bench/quality.py", "--corpus", str(corpus)], missing),
+        Bench("quality", [python, "-m", "bench.quality", "--corpus", str(corpus)], missing),
         Bench(
             "extract",
             [python, "-m", "bench.extract", "--corpus", str(pdfs)],
             missing or ("" if pdfs.is_dir() else f"no PDF folder at {pdfs}"),
         ),
-        Bench("pipeline", [python, "bench/pipeline.py", "--docs", str(docs)]),
-        Bench("api", [python, "bench/api.py", "--duration", str(duration)]),
-        Bench("export", [python, "bench/export.py"]),
-        Bench("autoscale", [python, "bench/autoscale.py"]),
+        Bench("pipeline", [python, "-m", "bench.pipeline", "--docs", str(docs)]),
+        Bench("api", [python, "-m", "bench.api", "--duration", str(duration)]),
+        Bench("export", [python, "-m", "bench.export"]),
+        Bench("autoscale", [python, "-m", "bench.autoscale"]),
     ]
 
 

@@ -3,17 +3,14 @@
 Idempotent: existing containers are left alone (their indexing policy and default TTL are aligned when they
 differ). With `--production` it refuses the emulator's well-known key and plain-HTTP endpoints.
 
-    python scripts/init_cosmos.py [--production]
+    python scripts/init_cosmos.py [--production]     (with the package installed: `make install`)
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 from urllib.parse import urlsplit
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run as a file from anywhere
 
 from common.config import ConfigError, Settings, get_settings
 from common.store import StoreError

@@ -22,6 +22,7 @@ import pytest
 
 from common.config import Settings
 from common.store.cosmos import EMULATOR_KEY
+from tests.servers import free_port
 
 REPO = Path(__file__).resolve().parents[1]
 COSMOS_CLI = REPO / "node_modules" / "@vercel" / "cosmosdb-server" / "lib" / "cli.js"
@@ -63,13 +64,6 @@ class Azurite:
             azure_storage_connection_string=self.connection_string,
             azure_storage_container=container,
         )
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def in_ci() -> bool:
@@ -132,7 +126,7 @@ def _serve(name: str, command: list[str], port: int, workdir: Path) -> Iterator[
 def cosmos_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[CosmosEmulator]:
     """@vercel/cosmosdb-server over plain HTTP (with TLS it closes the connection after every answer)."""
     node = _require_node(COSMOS_CLI)
-    port = _free_port()
+    port = free_port()
     command = [node, str(COSMOS_CLI), "--no-ssl", "--host", "127.0.0.1", "--port", str(port)]
     with _serve("cosmosdb-server", command, port, tmp_path_factory.mktemp("cosmos")):
         yield CosmosEmulator(
@@ -146,7 +140,7 @@ def cosmos_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cosmos
 def azurite(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Azurite]:
     """Azurite's blob service in memory; `--skipApiVersionCheck`: the SDK speaks a newer API version."""
     node = _require_node(AZURITE_BLOB)
-    port = _free_port()
+    port = free_port()
     workdir = tmp_path_factory.mktemp("azurite")
     command = [
         node, str(AZURITE_BLOB), "--blobHost", "127.0.0.1", "--blobPort", str(port),

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 import itertools
-import socket
-import threading
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
 from pathlib import Path
 from typing import Any
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from flask import Flask
 from flask.testing import FlaskClient
 from pytest_redis import factories
 
+from tests import servers
 from tests.processes import Workers, stack_env
+from tests.servers import Mailbox
 from web import create_app
 
 pytest_plugins = ["tests.azure_servers"]
@@ -29,59 +25,15 @@ TEST_JWT_SECRET = "test-secret-0123456789-abcdefghijklmnopqrstuvwxyz"
 redis_proc = factories.redis_proc(port=None)
 
 
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture(scope="session")
 def redis_url(redis_proc: Any) -> str:
     return f"redis://{redis_proc.host}:{redis_proc.port}/0"
 
 
-@dataclass
-class Mailbox:
-    """What the SMTP sink received."""
-
-    messages: list[Message] = field(default_factory=list)
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def for_address(self, address: str) -> list[Message]:
-        with self.lock:
-            return [m for m in self.messages if address.lower() in str(m["To"]).lower()]
-
-    @staticmethod
-    def text(message: Message) -> str:
-        payload = message.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            return payload.decode(message.get_content_charset() or "utf-8")
-        return "".join(
-            Mailbox.text(part) for part in message.walk() if not part.is_multipart() and part is not message
-        )
-
-
-class _SinkHandler:
-    def __init__(self, mailbox: Mailbox) -> None:
-        self.mailbox = mailbox
-
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-        with self.mailbox.lock:
-            self.mailbox.messages.append(message_from_bytes(envelope.content))
-        return "250 OK"
-
-
 @pytest.fixture(scope="session")
 def smtp_sink() -> Iterator[tuple[Mailbox, int]]:
-    mailbox = Mailbox()
-    port = free_port()
-    controller = Controller(_SinkHandler(mailbox), hostname="127.0.0.1", port=port)
-    controller.start()
-    try:
-        yield mailbox, port
-    finally:
-        controller.stop()
+    with servers.smtp_sink() as running:
+        yield running
 
 
 @pytest.fixture(scope="session")

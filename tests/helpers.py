@@ -8,7 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
-from tests.conftest import Mailbox
+from tests.servers import Mailbox
 
 PASSWORD = "Correct-Horse-42-battery"
 _LINK = re.compile(r"http://127\.0\.0\.1:8000/verify-email\?token=([\w.\-]+)")

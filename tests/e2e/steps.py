@@ -9,9 +9,9 @@ import zipfile
 
 from playwright.sync_api import expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab, verification_link
 from tests.helpers import PASSWORD
+from tests.servers import Mailbox
 
 XSS = "<img src=x onerror=alert(1)>"
 _people = itertools.count(1)

@@ -9,7 +9,6 @@ import pyotp
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab, open_tab
 from tests.e2e.steps import (
     XSS,
@@ -32,6 +31,7 @@ from tests.e2e.steps import (
     wait_for_analysis,
 )
 from tests.pipeline import CONTRACT_TEXT
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.e2e
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab
 from tests.e2e.steps import expect_documents, new_email, sign_up_by_api
 from tests.helpers import PASSWORD
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.e2e
 

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from playwright.sync_api import Route, expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab
 from tests.e2e.steps import expect_documents, new_email, sign_in, sign_up_by_api
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.e2e
 

@@ -16,8 +16,9 @@ from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
 from werkzeug.test import TestResponse
 
-from tests.conftest import Mailbox, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import PASSWORD, bearer, signed_in
+from tests.servers import Mailbox
 from web import create_app
 
 pytestmark = pytest.mark.integration

@@ -11,9 +11,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from tests.conftest import Mailbox, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import PASSWORD, bearer, register, signed_in, verification_token
 from tests.integration.test_auth_mfa import challenge, code_at, mfa_account, verify
+from tests.servers import Mailbox
 from web import create_app
 
 pytestmark = pytest.mark.integration

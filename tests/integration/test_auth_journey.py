@@ -16,10 +16,11 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.conftest import TEST_JWT_SECRET, Mailbox, free_port, fresh_client
+from tests.conftest import TEST_JWT_SECRET, fresh_client
 from tests.helpers import PASSWORD, bearer, register, signed_in, verification_token
 from tests.pipeline import CONTRACT_TEXT, upload
 from tests.recaptcha_server import RecaptchaServer
+from tests.servers import Mailbox, free_port
 from web import create_app
 
 pytestmark = pytest.mark.integration

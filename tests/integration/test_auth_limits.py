@@ -21,8 +21,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous.encoding import base64_encode
 
-from tests.conftest import Mailbox, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import PASSWORD, bearer, register, signed_in, verification_token
+from tests.servers import Mailbox
 from web import create_app
 from web.tokens import make_token
 

@@ -12,8 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from itsdangerous import TimestampSigner, URLSafeTimedSerializer
 
-from tests.conftest import TEST_JWT_SECRET, Mailbox
+from tests.conftest import TEST_JWT_SECRET
 from tests.helpers import PASSWORD, bearer, signed_in
+from tests.servers import Mailbox
 from web.tokens import make_token
 
 pytestmark = pytest.mark.integration

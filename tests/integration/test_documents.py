@@ -12,9 +12,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 from pypdf import PdfReader, PdfWriter
 
-from tests.conftest import Mailbox, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from tests.servers import Mailbox
 from web import create_app
 
 pytestmark = pytest.mark.integration

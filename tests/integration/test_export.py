@@ -20,10 +20,11 @@ from flask.testing import FlaskClient
 from pypdf import PdfReader, PdfWriter
 
 from common.models import utcnow
-from tests.conftest import Mailbox, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import Workers
+from tests.servers import Mailbox
 from worker.housekeeping import expire_exports
 
 pytestmark = pytest.mark.integration

@@ -25,6 +25,7 @@ def run_init(emulator: CosmosEmulator, database: str, *args: str) -> subprocess.
         "COSMOS_ENDPOINT": emulator.endpoint,
         "COSMOS_KEY": emulator.key,
         "COSMOS_DATABASE": database,
+        "PYTHONPATH": str(REPO),  # what `make install` (pip install --editable .) gives the venv
     }
     return subprocess.run(
         [sys.executable, str(SCRIPT), *args],

@@ -11,11 +11,12 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import WORKER_SETTINGS, Mailbox, free_port, fresh_client
+from tests.conftest import WORKER_SETTINGS, fresh_client
 from tests.helpers import bearer, signed_in
 from tests.openai_server import OpenAIServer, completion, openai_server
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import RedisServer, Workers, stack_env
+from tests.servers import Mailbox, free_port
 from web import create_app
 
 pytestmark = pytest.mark.integration

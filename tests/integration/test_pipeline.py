@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Mailbox
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "docs"

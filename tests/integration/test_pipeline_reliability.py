@@ -15,10 +15,11 @@ from flask.testing import FlaskClient
 from common.models import JobStatus
 from common.queue import enqueue
 from common.store import Store
-from tests.conftest import Mailbox, free_port, fresh_client
+from tests.conftest import fresh_client
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import RedisServer, Workers
+from tests.servers import Mailbox, free_port
 from web import create_app
 
 pytestmark = pytest.mark.integration

@@ -17,10 +17,10 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from common.models import JobStatus, utcnow
-from tests.conftest import Mailbox
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
 from tests.processes import Workers
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 

@@ -6,7 +6,7 @@ SMTP sink started here; a small HTTP endpoint in front of the sink (MAILBOX_URL)
 verification token. It runs locust headless, stops everything it started, and prints requests, failures,
 p50/p95/p99 and requests/s per scenario. Exit 1 when a scenario broke a threshold (p99 < 2 s, failures < 0.1 %).
 
-    python tests/load/run_load.py [--duration 60] [--scenario RegistrationSpike ...] [--full]
+    python -m tests.load.run_load [--duration 60] [--scenario RegistrationSpike ...] [--full]
 
 `--full` runs the seed's lengths (5, 10 and 30 minutes). Traffic goes to 127.0.0.1 only.
 """
@@ -17,10 +17,8 @@ import argparse
 import contextlib
 import csv
 import os
-import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -29,13 +27,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field
-from email import message_from_bytes
-from email.message import Message
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
+
+from tests.servers import Mailbox, free_port, smtp_sink
 
 ROOT = Path(__file__).resolve().parents[2]
 LOCUSTFILE = Path(__file__).resolve().parent / "locustfile.py"
@@ -60,13 +58,6 @@ SCENARIOS = [
 # Variables of the caller's shell that would point the stack at real services.
 _FOREIGN_PREFIXES = ("COSMOS_", "AZURE_", "OPENAI_", "MAIL_", "RECAPTCHA_", "PROMETHEUS_", "WEB_")
 _FOREIGN = {"REDIS_URL", "SENTRY_DSN", "SENDGRID_API_KEY", "ENVIRONMENT", "PUBLIC_URL", "DATA_DIR", "PORT"}
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @dataclass
@@ -135,77 +126,36 @@ class Stack:
             os.killpg(self.process.pid, signal.SIGKILL)
 
 
-_TOKEN = re.compile(r"verify-email\?token=([\w.~-]+)")
+class _TokenLookup(BaseHTTPRequestHandler):
+    """`GET /?to=ADDRESS` → the newest verification token for ADDRESS (404 before one arrived)."""
 
+    mailbox: Mailbox
 
-@dataclass
-class Mailbox:
-    """An SMTP sink and, in front of it, `GET /?to=ADDRESS` → the newest verification token for ADDRESS."""
+    def do_GET(self) -> None:
+        address = parse_qs(urlsplit(self.path).query).get("to", [""])[0]
+        token = self.mailbox.latest_token(address)
+        self.send_response(200 if token else 404)
+        self.send_header("Content-Type", "text/plain")
+        self.end_headers()
+        self.wfile.write((token or "").encode())
 
-    tokens: dict[str, str] = field(default_factory=dict)
-    received: int = 0
-    lock: threading.Lock = field(default_factory=threading.Lock)
-
-    def take(self, message: Message) -> None:
-        text = _text(message)
-        found = _TOKEN.findall(text)
-        with self.lock:
-            self.received += 1
-            if found:
-                for address in str(message["To"]).split(","):
-                    self.tokens[address.strip().lower()] = found[-1]
-
-    def token(self, address: str) -> str | None:
-        with self.lock:
-            return self.tokens.get(address.strip().lower())
-
-
-def _text(message: Message) -> str:
-    parts = message.walk() if message.is_multipart() else [message]
-    chunks = []
-    for part in parts:
-        payload = part.get_payload(decode=True)
-        if isinstance(payload, bytes):
-            chunks.append(payload.decode(part.get_content_charset() or "utf-8", "replace"))
-    return "\n".join(chunks)
+    def log_message(self, format: str, *args: Any) -> None:
+        return
 
 
 @contextlib.contextmanager
 def mail_servers() -> Iterator[tuple[Mailbox, int, str]]:
     """(mailbox, SMTP port, MAILBOX_URL), for as long as the block runs."""
-    from aiosmtpd.controller import Controller
-
-    mailbox = Mailbox()
-
-    class Sink:
-        async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
-            mailbox.take(message_from_bytes(envelope.content))
-            return "250 OK"
-
-    class Lookup(BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            address = parse_qs(urlsplit(self.path).query).get("to", [""])[0]
-            token = mailbox.token(address)
-            self.send_response(200 if token else 404)
-            self.send_header("Content-Type", "text/plain")
-            self.end_headers()
-            self.wfile.write((token or "").encode())
-
-        def log_message(self, format: str, *args: Any) -> None:
-            return
-
-    smtp_port = free_port()
-    controller = Controller(Sink(), hostname="127.0.0.1", port=smtp_port)
-    controller.start()
-    http = ThreadingHTTPServer(("127.0.0.1", 0), Lookup)
-    http.daemon_threads = True
-    threading.Thread(target=http.serve_forever, daemon=True).start()
-    try:
-        yield mailbox, smtp_port, f"http://127.0.0.1:{http.server_address[1]}/"
-    finally:
-        http.shutdown()
-        http.server_close()
-        controller.stop()
+    with smtp_sink() as (mailbox, smtp_port):
+        handler = type("Lookup", (_TokenLookup,), {"mailbox": mailbox})
+        http = ThreadingHTTPServer(("127.0.0.1", 0), handler)
+        http.daemon_threads = True
+        threading.Thread(target=http.serve_forever, daemon=True).start()
+        try:
+            yield mailbox, smtp_port, f"http://127.0.0.1:{http.server_address[1]}/"
+        finally:
+            http.shutdown()
+            http.server_close()
 
 
 @dataclass(frozen=True)
@@ -322,7 +272,7 @@ def main(argv: list[str] | None = None) -> int:
                 seconds = scenario.full_seconds if args.full else args.duration
                 print(f"load: {scenario.user_class}: {scenario.users} users for {seconds}s ...", flush=True)
                 results.append(run_scenario(scenario, seconds, workdir, (smtp_port, mailbox_url)))
-            print(f"load: the SMTP sink received {mailbox.received} e-mails", flush=True)
+            print(f"load: the SMTP sink received {len(mailbox.messages)} e-mails", flush=True)
     except BaseException:
         print(f"load: interrupted or failed; logs in {workdir}", file=sys.stderr)
         raise
