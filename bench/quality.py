@@ -39,12 +39,12 @@ def _offline() -> Analyzer | None:
 def _llm() -> Analyzer | None:
     """The LLM analyzer, when OPENAI_API_KEY or AZURE_OPENAI_ENDPOINT is set (OPENAI_BASE_URL for a compatible server)."""
     from common.config import get_settings
-    from worker.llm_analyzer import analyze_llm
+    from worker.analyze import analyze
 
     settings = get_settings()
     if not settings.uses_llm:
         return None
-    return lambda pages, document_id: analyze_llm(pages, document_id, settings)
+    return lambda pages, document_id: analyze(pages, document_id, settings)
 
 
 ANALYZERS: dict[str, Callable[[], Analyzer | None]] = {"offline": _offline, "llm": _llm}

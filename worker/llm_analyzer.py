@@ -3,8 +3,8 @@
 Flow: the pages are joined and cut into chunks of at most `chunk_tokens` tokens at section boundaries
 (worker/chunking.py); each chunk is analysed by one structured-output call (strict JSON schema, temperature 0);
 the chunk results are merged and de-duplicated; a long contract's summary comes from one more small call
-over the merged findings (a single-chunk contract keeps its own summary); every quote is then verified
-against the text and the ones not found are dropped.
+over the merged findings (a single-chunk contract keeps its own summary); worker/analyze.py then checks
+every quote against the text and drops the ones not found.
 
 Retries are tenacity's, with the SDK's own off (`max_retries=0`): the SDK does honour `Retry-After`, but
 its delays cannot be shortened for tests, and we need one policy over HTTP failures and timeouts.
@@ -71,7 +71,7 @@ from worker.llm_prompt import (
     response_format,
     summary_messages,
 )
-from worker.quotes import verify_clauses
+from worker.quotes import squash
 
 log = logging.getLogger(__name__)
 
@@ -456,10 +456,6 @@ def _parse(completion: ChatCompletion, shape: type[T]) -> T | None:
 # --- merging chunk results -------------------------------------------------------------------------------------
 
 
-def _squash(text: str) -> str:
-    return _WHITESPACE.sub("", text)
-
-
 def _key(text: str) -> str:
     return _WHITESPACE.sub(" ", text).strip().casefold()
 
@@ -475,10 +471,10 @@ def merge_clauses(clauses: Iterable[LlmClause], document: str) -> list[LlmClause
     (whitespace ignored), or, for quotes not found in it, when one contains the other. Of duplicates the one
     with the higher risk stays; on a tie, the longer quote.
     """
-    squashed = _squash(document)
+    squashed = squash(document)
     kept: list[tuple[LlmClause, str, tuple[int, int] | None]] = []
     for clause in clauses:
-        needle = _squash(clause.text)
+        needle = squash(clause.text)
         if not needle:
             continue
         at = squashed.find(needle)
@@ -505,7 +501,7 @@ def _merge_risks(risks: Iterable[LlmRisk]) -> list[LlmRisk]:
     """One risk per (code, quote); of duplicates the most severe stays."""
     best: dict[tuple[str, str], LlmRisk] = {}
     for risk in risks:
-        key = (risk.code, _squash(risk.quote).casefold() or _key(risk.title))
+        key = (risk.code, squash(risk.quote).casefold() or _key(risk.title))
         if key not in best or _RISK_RANK[risk.severity] > _RISK_RANK[best[key].severity]:
             best[key] = risk
     return list(best.values())
@@ -523,7 +519,7 @@ def _money_key(money: LlmMoney) -> object:
 
 
 def _deadline_key(deadline: LlmDeadline) -> object:
-    return (deadline.kind, deadline.date, deadline.days, _squash(deadline.text).casefold())
+    return (deadline.kind, deadline.date, deadline.days, squash(deadline.text).casefold())
 
 
 def _first(values: Iterable[str | None]) -> str | None:
@@ -638,16 +634,3 @@ def to_analysis(llm: LlmAnalysis, document_id: str, *, model: str, usage: Usage)
     )
     perspective = match_role(analysis, llm.perspective) if llm.perspective else None
     return analysis.model_copy(update={"perspective": perspective})
-
-
-def analyze_llm(pages: list[str], document_id: str, settings: Settings) -> Analysis:
-    """Analyse a contract with the configured LLM; every quote kept is verified against `pages`.
-
-    Same shape as `analyze_offline`, plus `settings`, so bench/quality.py can plug it in.
-    """
-    with LlmAnalyzer(settings) as llm:
-        analysis = llm.analyze(pages, document_id)
-    verified, dropped = verify_clauses(analysis, pages)
-    if dropped:
-        log.warning("dropped %d LLM clause quotes not found in document %s", dropped, document_id)
-    return verified

@@ -9,7 +9,6 @@ from datetime import date
 
 from common.analysis import Analysis, Clause, Party, Recommendation, Risk, RiskLevel, Term
 from worker.clause_rules import RULES, UNILATERAL_PRICE_CHANGE, Rule, rx
-from worker.quotes import verify_clauses
 
 MAX_QUOTE = 600
 _CONTEXT_BEFORE = 200
@@ -823,5 +822,4 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
         risks=findings.risks,
         recommendations=findings.recommendations,
     )
-    verified, _ = verify_clauses(analysis, pages)
-    return verified
+    return analysis  # worker.analyze verifies every quote, once, for both analyzers

@@ -16,7 +16,8 @@ from common.analysis import Analysis, Clause, Findings
 _WHITESPACE = re.compile(r"\s+")
 
 
-def _squash(text: str) -> str:
+def squash(text: str) -> str:
+    """The text without any whitespace: what quotes are compared by."""
     return _WHITESPACE.sub("", text)
 
 
@@ -24,7 +25,7 @@ class QuoteIndex:
     """The document's pages without whitespace, built once and searched for many quotes."""
 
     def __init__(self, pages: Sequence[str]) -> None:
-        self._pages = [_squash(page) for page in pages]
+        self._pages = [squash(page) for page in pages]
         self._joined = "".join(self._pages)
         self._starts: list[int] = []
         offset = 0
@@ -34,7 +35,7 @@ class QuoteIndex:
 
     def locate(self, quote: str) -> int | None:
         """The 1-based page where the quote starts; a quote running over a page break counts for its first page."""
-        needle = _squash(quote)
+        needle = squash(quote)
         if not needle:
             return None
         for number, page in enumerate(self._pages, start=1):

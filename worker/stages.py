@@ -4,22 +4,26 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import tempfile
 from datetime import timedelta
 from pathlib import Path
 
 from common import documents
-from common.analysis import Usage
+from common.analysis import Analysis, Usage
 from common.blobs import CHUNK
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
 from common.store import NotFound
+from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
 from worker.errors import PermanentError
 from worker.export import ExportRequest, build_export
 from worker.extract import ExtractionError, extract_text
 from worker.llm_analyzer import estimate_cost
 from worker.runner import StepContext
+
+log = logging.getLogger(__name__)
 
 
 def _document(ctx: StepContext, job: Job) -> Document:
@@ -95,8 +99,22 @@ def export_step(ctx: StepContext, job: Job) -> None:
     mutate_job(ctx.store, job.owner_email, job.id, record)
 
 
-def _record_usage(ctx: StepContext, job: Job, usage: Usage, model: str | None) -> None:
-    cost = estimate_cost(model, usage)
+def _record_usage(ctx: StepContext, job: Job, analysis: Analysis, usage: Usage) -> None:
+    """The LLM's tokens and estimated cost: on the job's analyze step, in the metrics, and in the log."""
+    model = analysis.model or "unknown"
+    cost = estimate_cost(analysis.model, usage)
+    LLM_TOKENS.labels("input", model).inc(usage.input_tokens)
+    LLM_TOKENS.labels("output", model).inc(usage.output_tokens)
+    if cost is not None:
+        LLM_COST.labels(model).inc(cost)
+    log.info(
+        "document %s analysed by %s: %d input + %d output tokens, estimated cost %s",
+        analysis.document_id,
+        model,
+        usage.input_tokens,
+        usage.output_tokens,
+        "unknown" if cost is None else f"${cost:.4f}",
+    )
 
     def record(fresh: Job) -> None:
         step = fresh.step("analyze")
@@ -117,7 +135,7 @@ def analyze_step(ctx: StepContext, job: Job) -> None:
     pages = json.loads(ctx.blobs.read_bytes(doc.text_blob))
     analysis = analyze(pages, doc.id, ctx.settings)
     if analysis.usage is not None:
-        _record_usage(ctx, job, analysis.usage, analysis.model)
+        _record_usage(ctx, job, analysis, analysis.usage)
 
     def change(fresh: Document) -> None:
         if fresh.status is DocumentStatus.ANALYZED and fresh.analysis is not None:

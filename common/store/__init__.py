@@ -36,7 +36,9 @@ class StoreUnavailable(StoreError):
 
 
 @dataclass(frozen=True)
-class Page:
+class DocumentPage:
+    """One page of a user's documents, newest first, and the cursor of the next (None on the last)."""
+
     items: list[Document]
     next_cursor: str | None
 
@@ -55,7 +57,7 @@ class Store(Protocol):
     def get_document(self, owner_email: str, doc_id: str) -> Document: ...
     def update_document(self, doc: Document) -> Document: ...
     def delete_document(self, owner_email: str, doc_id: str) -> None: ...
-    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> Page:
+    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> DocumentPage:
         """Newest first. The documents come without their analysis (read one to have it): lists stay cheap."""
         ...
 

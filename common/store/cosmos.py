@@ -23,7 +23,7 @@ from azure.cosmos.exceptions import CosmosHttpResponseError, CosmosResourceExist
 
 from common.config import Settings
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
-from common.store import AlreadyExists, Conflict, NotFound, Page, StoreError, StoreUnavailable
+from common.store import AlreadyExists, Conflict, DocumentPage, NotFound, StoreError, StoreUnavailable
 from common.store.records import (
     LISTED_DOCUMENT_FIELDS,
     R,
@@ -293,7 +293,7 @@ class CosmosStore:
     def delete_document(self, owner_email: str, doc_id: str) -> None:
         self._delete(self._documents, owner_email, doc_id)
 
-    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> Page:
+    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> DocumentPage:
         """Newest first; the cursor is the last item's sort key, so pages neither repeat nor skip items."""
         if limit < 1:
             raise ValueError("limit must be at least 1")
@@ -305,7 +305,7 @@ class CosmosStore:
         sql += " ORDER BY c.created_key DESC"
         items = self._query_first(self._documents, sql, params, owner_email, limit + 1)
         docs = [_load(Document, item) for item in items[:limit]]
-        return Page(docs, encode_cursor(created_key(docs[-1])) if len(items) > limit else None)
+        return DocumentPage(docs, encode_cursor(created_key(docs[-1])) if len(items) > limit else None)
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
         sql = (

@@ -18,7 +18,7 @@ from typing import Any, Generic
 from common import codec
 from common.analysis import Analysis
 from common.models import Document, DocumentStatus, Job, JobKind, JobStatus, User
-from common.store import AlreadyExists, Conflict, NotFound, Page, StoreUnavailable
+from common.store import AlreadyExists, Conflict, DocumentPage, NotFound, StoreUnavailable
 from common.store.records import (
     DOCUMENT_DETAIL,
     R,
@@ -170,7 +170,7 @@ class SqliteStore:
     def delete_document(self, owner_email: str, doc_id: str) -> None:
         self._delete(DOCUMENTS, owner_email, doc_id)
 
-    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> Page:
+    def list_documents(self, owner_email: str, limit: int, cursor: str | None = None) -> DocumentPage:
         if limit < 1:
             raise ValueError("limit must be at least 1")
         sql = f"SELECT {DOCUMENTS.columns(detail=False)} FROM documents WHERE owner_email = ?"  # noqa: S608 - ours
@@ -182,7 +182,7 @@ class SqliteStore:
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
         rows = self._exec(sql, (*params, limit + 1)).fetchall()
         docs = [self._load(DOCUMENTS, row) for row in rows[:limit]]
-        return Page(docs, encode_cursor(created_key(docs[-1])) if len(rows) > limit else None)
+        return DocumentPage(docs, encode_cursor(created_key(docs[-1])) if len(rows) > limit else None)
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
         row = self._exec(

@@ -21,7 +21,6 @@ from worker.llm_analyzer import (
     DEFAULT_CHUNK_TOKENS,
     LlmAnalyzer,
     RetryPolicy,
-    analyze_llm,
     estimate_cost,
     retry_after_seconds,
 )
@@ -313,12 +312,6 @@ def test_a_quote_not_in_the_contract_is_dropped_and_counted(
     assert [c.type for c in result.clauses] == ["uncapped_liability", "governing_law"]
     assert "termination fee" not in result.model_dump_json()
     assert "dropped 1 llm quotes" in caplog.text
-
-
-@pytest.mark.integration
-def test_analyze_llm_verifies_its_quotes_too(llm: OpenAIServer) -> None:
-    llm.script(completion(answer(clauses=[_clause("non_compete", "Beta shall never compete.", "high")])))
-    assert analyze_llm(PAGES, "doc-1", openai_settings(llm)).clauses == []
 
 
 @pytest.mark.integration
