@@ -12,7 +12,7 @@ from typing import Any
 from prometheus_client import Counter, Gauge, Histogram
 from pythonjsonlogger.json import JsonFormatter
 
-from common.config import Settings
+from common.config import SECRET_FIELDS, Settings
 
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
@@ -91,12 +91,14 @@ def configure_logging(settings: Settings) -> None:
 # Keys Sentry's EventScrubber filters wherever it looks (request headers, cookies and body, extra, user,
 # breadcrumb data, frame variables, spans) besides its DEFAULT_DENYLIST: our settings' secrets, the fields
 # our API takes credentials and personal data in, and the ones that hold what a document says.
-SENTRY_DENYLIST = """
+SENTRY_DENYLIST = (
+    sorted(SECRET_FIELDS)
+    + """
     email e-mail owner_email current_password new_password access_token refresh_token mfa_token code
-    recovery_codes otpauth_uri qr_svg api-key x-api-key dsn jwt_secret_key cosmos_key
-    azure_storage_connection_string openai_api_key azure_openai_api_key mail_password sendgrid_api_key
-    sentry_dsn recaptcha_secret_key text content body data payload pages page chunk chunks raw
+    recovery_codes otpauth_uri qr_svg api-key x-api-key dsn
+    text content body data payload pages page chunk chunks raw
 """.split()
+)
 
 
 def _scrub_strings(value: Any) -> Any:

@@ -496,8 +496,10 @@ def refresh() -> Response:
         user_var.set(user_hash(email))
     if _find_user(email) is None:
         raise ApiError(401, "unauthorized", "This account no longer exists.")
-    return jsonify(access_token=create_access_token(identity=email),
-                   expires_in=services().settings.jwt_access_minutes * 60)  # fmt: skip
+    return jsonify(
+        access_token=create_access_token(identity=email),
+        expires_in=services().settings.jwt_access_minutes * 60,
+    )
 
 
 @bp.post("/logout")

@@ -99,22 +99,28 @@ def register_error_handlers(app: Flask) -> None:
     @app.errorhandler(QueueUnavailable)
     def _queue(exc: QueueUnavailable) -> Response:
         log.warning("queue unavailable: %s", exc)
-        return error_response(503, "queue_unavailable", "The job queue is unavailable. Try again shortly.",
-                              {"Retry-After": "5"})  # fmt: skip
+        return error_response(
+            503, "queue_unavailable", "The job queue is unavailable. Try again shortly.", {"Retry-After": "5"}
+        )
 
     @app.errorhandler(redis.RedisError)
     def _redis(exc: redis.RedisError) -> Response:
         log.warning("redis unavailable: %s", exc)
         if request.endpoint in _ENQUEUING_ENDPOINTS:
             return _queue(QueueUnavailable(str(exc)))
-        return error_response(503, "service_unavailable", "A backing service is unavailable. Try again shortly.",
-                              {"Retry-After": "5"})  # fmt: skip
+        return error_response(
+            503,
+            "service_unavailable",
+            "A backing service is unavailable. Try again shortly.",
+            {"Retry-After": "5"},
+        )
 
     @app.errorhandler(StoreUnavailable)
     def _store(exc: StoreUnavailable) -> Response:
         log.warning("store unavailable: %s", exc)
-        return error_response(503, "store_unavailable", "The database is busy. Try again shortly.",
-                              {"Retry-After": "2"})  # fmt: skip
+        return error_response(
+            503, "store_unavailable", "The database is busy. Try again shortly.", {"Retry-After": "2"}
+        )
 
     @app.errorhandler(Conflict)
     def _conflict(exc: Conflict) -> Response:

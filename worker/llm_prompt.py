@@ -34,6 +34,8 @@ FINDINGS_END = "<<<FINDINGS END>>>"
 _MARKERS = (CONTRACT_BEGIN, CONTRACT_END, FINDINGS_BEGIN, FINDINGS_END)
 
 # CUAD's clause categories in snake_case (those the offline analyzer uses), a few common extras, and "other".
+# A Literal must spell its names out, so it cannot be a `"...".split()` table; `# fmt: skip` keeps it a block
+# rather than one name per line.
 ClauseType = Literal[
     "affiliate_license_licensee", "affiliate_license_licensor", "anti_assignment", "audit_rights",
     "cap_on_liability", "change_of_control", "competitive_restriction_exception", "confidentiality",

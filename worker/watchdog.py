@@ -22,6 +22,9 @@ from common.store import Store
 
 log = logging.getLogger(__name__)
 
+_RUNNING = frozenset({JobStatus.RUNNING})
+_QUEUED = frozenset({JobStatus.QUEUED})
+
 
 @dataclass(frozen=True)
 class Sweep:
@@ -39,8 +42,7 @@ def sweep(
         step = job.next_step()
         if step is None or stage(step.name).queue in draining or not jobs.is_stale(job, heartbeat_timeout):
             continue
-        if jobs.requeue(store, app, job.owner_email, job.id, reason="heartbeat lost",
-                        allowed_from=frozenset({JobStatus.RUNNING})):  # fmt: skip
+        if jobs.requeue(store, app, job.owner_email, job.id, reason="heartbeat lost", allowed_from=_RUNNING):
             stale += 1
     for job in store.ops_jobs_in_status(JobStatus.QUEUED, updated_before=now - queued_timeout):
         step = job.next_step()
@@ -49,8 +51,8 @@ def sweep(
         queue = stage(step.name).queue
         if queue in draining or queue_depth(app, queue) > 0:
             continue  # still waiting its turn, or held on purpose
-        if jobs.requeue(store, app, job.owner_email, job.id, reason="message lost while queued",
-                        allowed_from=frozenset({JobStatus.QUEUED})):  # fmt: skip
+        lost_message = "message lost while queued"
+        if jobs.requeue(store, app, job.owner_email, job.id, reason=lost_message, allowed_from=_QUEUED):
             lost += 1
     if stale or lost:
         log.warning("watchdog re-enqueued %d stale running and %d lost queued jobs", stale, lost)
