@@ -266,6 +266,8 @@ def test_our_denylist_extends_sentrys_own_scrubber() -> None:
         ('{"password": "hunter2-and-more"}', '{"password": [redacted]}'),
         ("cosmos_key=abc123== next", "cosmos_key=[redacted] next"),
         (f"got {TOKEN} back", "got [redacted] back"),
+        ("mail jose.x@café.example now", "mail [email] now"),
+        ("release kraftd-docs@0.1.0", "release kraftd-docs@0.1.0"),  # a version is not an address
     ],
 )
 def test_scrub_hides_secrets_in_free_text(text: str, kept: str) -> None:
