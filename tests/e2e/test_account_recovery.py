@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import Browser, expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab, open_tab, reset_link
 from tests.e2e.steps import expect_documents, new_email, sign_in, sign_up_by_api
 from tests.helpers import PASSWORD
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.e2e
 

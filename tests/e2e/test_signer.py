@@ -6,10 +6,10 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.conftest import Mailbox
 from tests.e2e.conftest import Stack, Tab
 from tests.e2e.steps import new_email, sign_in, sign_up_by_api, upload_by_input, wait_for_analysis
 from tests.pipeline import LEASE_TEXT
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.e2e
 

@@ -11,8 +11,8 @@ import pyotp
 import pytest
 from flask.testing import FlaskClient
 
-from tests.conftest import Mailbox
 from tests.helpers import PASSWORD, bearer, signed_in
+from tests.servers import Mailbox
 
 pytestmark = pytest.mark.integration
 
