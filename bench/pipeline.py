@@ -56,11 +56,11 @@ MIME = {
     ".txt": "text/plain",
 }
 # Variables that would point the stack away from its embedded defaults or change what `make run` configures.
-_DROPPED_ENV = (
-    "REDIS_URL", "COSMOS_ENDPOINT", "COSMOS_KEY", "AZURE_STORAGE_CONNECTION_STRING", "AZURE_STORAGE_ACCOUNT_URL",
-    "OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT", "SENDGRID_API_KEY", "PROMETHEUS_MULTIPROC_DIR", "ENVIRONMENT",
-    "PUBLIC_URL", "WEB_PORT", "WEB_BIND", "WEB_WORKERS", "WEB_THREADS", "WORKER_CONCURRENCY", "LOG_LEVEL",
-)  # fmt: skip
+_DROPPED_ENV = """
+    REDIS_URL COSMOS_ENDPOINT COSMOS_KEY AZURE_STORAGE_CONNECTION_STRING AZURE_STORAGE_ACCOUNT_URL
+    OPENAI_API_KEY AZURE_OPENAI_ENDPOINT SENDGRID_API_KEY PROMETHEUS_MULTIPROC_DIR ENVIRONMENT
+    PUBLIC_URL WEB_PORT WEB_BIND WEB_WORKERS WEB_THREADS WORKER_CONCURRENCY LOG_LEVEL
+""".split()
 BENCH_ENV = {"RATE_LIMIT_ENABLED": "false", "JWT_ACCESS_MINUTES": "120"}
 
 
@@ -615,9 +615,19 @@ def run(workdir: Path, args: argparse.Namespace) -> Report:
     formats = {kind: sum(p.suffix == f".{kind}" for p in paths) for kind in ("pdf", "docx", "txt")}
     config = {"WEB_WORKERS": "2", "WEB_THREADS": "4", "WORKER_CONCURRENCY": "2", **BENCH_ENV}
     return Report(
-        args.docs, formats, pages, args.clients, args.poll, processes, (before, after), e2e_seconds, timings,
-        memory, config, load,
-    )  # fmt: skip
+        args.docs,
+        formats,
+        pages,
+        args.clients,
+        args.poll,
+        processes,
+        (before, after),
+        e2e_seconds,
+        timings,
+        memory,
+        config,
+        load,
+    )
 
 
 def _json(report: Report) -> dict[str, Any]:

@@ -150,8 +150,12 @@ def echo_app(base_config: dict[str, Any]) -> Flask:
 
     @app.get("/api/v1/echo")
     def echo() -> Any:
-        return jsonify(secure=request.is_secure, scheme=request.scheme, remote_addr=request.remote_addr,
-                       host=request.host)  # fmt: skip
+        return jsonify(
+            secure=request.is_secure,
+            scheme=request.scheme,
+            remote_addr=request.remote_addr,
+            host=request.host,
+        )
 
     return app
 

@@ -84,9 +84,13 @@ class Stack:
         data_dir.mkdir(parents=True, exist_ok=True)
         with log_path.open("wb") as out:
             process = subprocess.Popen(
-                ["bash", str(ROOT / "scripts" / "run.sh")], cwd=ROOT, env=environment,
-                stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
-            )  # fmt: skip
+                ["bash", str(ROOT / "scripts" / "run.sh")],
+                cwd=ROOT,
+                env=environment,
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                start_new_session=True,
+            )
         stack = cls(process, port, log_path)
         try:
             stack.wait_ready(timeout)
@@ -194,21 +198,47 @@ def run_scenario(scenario: Scenario, seconds: int, workdir: Path, mail: tuple[in
     stack = Stack.start(
         data_dir,
         workdir / f"stack-{scenario.user_class}.log",
-        {"RATE_LIMIT_ENABLED": "false", "MAIL_SERVER": "127.0.0.1", "MAIL_PORT": str(smtp_port),
-         "LOG_LEVEL": "WARNING"},
-    )  # fmt: skip
+        {
+            "RATE_LIMIT_ENABLED": "false",
+            "MAIL_SERVER": "127.0.0.1",
+            "MAIL_PORT": str(smtp_port),
+            "LOG_LEVEL": "WARNING",
+        },
+    )
     prefix = workdir / scenario.user_class
     try:
         with (workdir / f"locust-{scenario.user_class}.log").open("wb") as locust_log:
             done = subprocess.run(
-                [sys.executable, "-m", "locust", "-f", str(LOCUSTFILE), "--headless", "--only-summary",
-                 "-H", stack.base_url, "-u", str(scenario.users), "-r", str(scenario.spawn_rate),
-                 "-t", f"{seconds}s", "--stop-timeout", "20", "--csv", str(prefix),
-                 "--loglevel", "WARNING", scenario.user_class],
-                cwd=ROOT, env={**os.environ, "MAILBOX_URL": mailbox_url},
-                stdout=locust_log, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-m",
+                    "locust",
+                    "-f",
+                    str(LOCUSTFILE),
+                    "--headless",
+                    "--only-summary",
+                    "-H",
+                    stack.base_url,
+                    "-u",
+                    str(scenario.users),
+                    "-r",
+                    str(scenario.spawn_rate),
+                    "-t",
+                    f"{seconds}s",
+                    "--stop-timeout",
+                    "20",
+                    "--csv",
+                    str(prefix),
+                    "--loglevel",
+                    "WARNING",
+                    scenario.user_class,
+                ],
+                cwd=ROOT,
+                env={**os.environ, "MAILBOX_URL": mailbox_url},
+                stdout=locust_log,
+                stderr=subprocess.STDOUT,
                 timeout=seconds + 180,
-            )  # fmt: skip
+            )
     finally:
         stack.stop()
         shutil.rmtree(data_dir, ignore_errors=True)

@@ -43,10 +43,7 @@ REQUIRED_ALERTS = {
     "KraftdQueueStalled",
 }
 
-_PROMQL_WORDS = {
-    "by", "without", "on", "ignoring", "group_left", "group_right", "and", "or", "unless", "offset", "bool",
-    "inf", "nan",
-}  # fmt: skip
+_PROMQL_WORDS = set("by without on ignoring group_left group_right and or unless offset bool inf nan".split())
 _GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
 _SELECTOR = re.compile(r"\b([a-zA-Z_:][a-zA-Z0-9_:]*)\s*(\{[^}]*\})?")
 _MATCHER_LABEL = re.compile(r"([a-zA-Z_][a-zA-Z0-9_]*)\s*(=~|!~|!=|=)")
