@@ -143,10 +143,8 @@ def test_in_production_every_answer_carries_hsts(production_app: Flask, path: st
 # --- behind the proxy ----------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def echo_app(base_config: dict[str, Any]) -> Flask:
-    """The real app with one extra route that shows what it believes about the request."""
-    app = create_app(base_config)
+def _with_echo(app: Flask) -> Flask:
+    """The app with one extra route that shows what it believes about the request."""
 
     @app.get("/api/v1/echo")
     def echo() -> Any:
@@ -158,6 +156,32 @@ def echo_app(base_config: dict[str, Any]) -> Flask:
         )
 
     return app
+
+
+@pytest.fixture(scope="module")
+def echo_app(base_config: dict[str, Any]) -> Flask:
+    """The real app behind one trusted proxy (TRUSTED_PROXIES=1, as infra sets it for the ingress)."""
+    return _with_echo(create_app({**base_config, "trusted_proxies": 1}))
+
+
+@pytest.fixture(scope="module")
+def exposed_app(base_config: dict[str, Any]) -> Flask:
+    """The real app with no proxy in front (TRUSTED_PROXIES=0, the default)."""
+    return _with_echo(create_app(base_config))
+
+
+def test_with_no_trusted_proxy_forwarded_headers_are_ignored(exposed_app: Flask) -> None:
+    answer = fresh_client(exposed_app).get(
+        "/api/v1/echo",
+        headers={
+            "X-Forwarded-For": "203.0.113.9",
+            "X-Forwarded-Proto": "https",
+            "X-Forwarded-Host": "evil.test",
+        },
+    )
+    assert answer.json["remote_addr"] != "203.0.113.9"
+    assert answer.json["secure"] is False
+    assert answer.json["host"] != "evil.test"
 
 
 def test_x_forwarded_proto_https_is_recognised(echo_app: Flask) -> None:
@@ -193,7 +217,14 @@ def recaptcha() -> Iterator[RecaptchaServer]:
 def test_the_forwarded_client_address_reaches_the_recaptcha_check(
     base_config: dict[str, Any], recaptcha: RecaptchaServer, email: str
 ) -> None:
-    app = create_app({**base_config, "recaptcha_secret_key": "s", "recaptcha_verify_url": recaptcha.url})
+    app = create_app(
+        {
+            **base_config,
+            "recaptcha_secret_key": "s",
+            "recaptcha_verify_url": recaptcha.url,
+            "trusted_proxies": 1,
+        }
+    )
     token = f"human:{email}"
     answer = fresh_client(app).post(
         "/api/v1/auth/register",
