@@ -7,8 +7,10 @@ from bisect import bisect_right
 from dataclasses import dataclass, field
 from datetime import date
 
-from common.analysis import Analysis, Clause, Party, Recommendation, Risk, RiskLevel, Term
-from worker.clause_rules import RULES, UNILATERAL_PRICE_CHANGE, Rule, rx
+from common.analysis import Analysis, Clause, Findings, Party, Term
+from common.framing import frame
+from worker.clause_rules import RULES, Rule, rx
+from worker.risk_finder import find_risks
 
 MAX_QUOTE = 600
 _CONTEXT_BEFORE = 200
@@ -513,266 +515,6 @@ def _term(found: dict[str, list[Hit]], text: str) -> Term | None:
     return Term(initial=initial, renewal=renewal, notice_period=notice)
 
 
-# --- risks, recommendations and summary ------------------------------------------------------------------------
-
-_DAYS_IN = {"day": 1, "week": 7, "month": 30, "year": 365}
-_WORD_NUMBERS = {
-    "a": 1, "an": 1, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7, "eight": 8,
-    "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "fifteen": 15, "eighteen": 18, "twenty": 20, "thirty": 30,
-    "sixty": 60, "ninety": 90,
-}  # fmt: skip
-
-
-def _days(duration: str | None) -> int | None:
-    if not duration:
-        return None
-    match = re.search(
-        r"(\d+|[a-z]+)\s*(?:\(\s*(\d+)\s*\)\s*)?[- ]?(?:\w+\s+)?(year|month|day|week)", duration.lower()
-    )
-    if not match:
-        return None
-    number = int(match.group(2) or 0) or (
-        int(match.group(1)) if match.group(1).isdigit() else _WORD_NUMBERS.get(match.group(1))
-    )
-    return number * _DAYS_IN[match.group(3)] if number else None
-
-
-_EITHER_PARTY = re.compile(r"\b(?:either|each|any) party\b|\bthe parties\b|\bboth parties\b", re.IGNORECASE)
-_BROAD_SCOPE = re.compile(
-    r"worldwide|anywhere|throughout the world|any (?:country|territory|jurisdiction)|years?\b", re.IGNORECASE
-)
-
-
-@dataclass
-class _Findings:
-    risks: list[Risk] = field(default_factory=list)
-    recommendations: list[Recommendation] = field(default_factory=list)
-
-    def add(
-        self, severity: RiskLevel, title: str, detail: str, clause_type: str | None, advice: str, why: str
-    ) -> None:
-        self.risks.append(
-            Risk(
-                id=f"risk-{len(self.risks) + 1}",
-                severity=severity,
-                title=title,
-                detail=detail,
-                clause_type=clause_type,
-            )
-        )
-        self.recommendations.append(
-            Recommendation(
-                id=f"rec-{len(self.recommendations) + 1}", text=advice, rationale=why, clause_type=clause_type
-            )
-        )
-
-
-def _assess(found: dict[str, list[Hit]], term: Term | None, price_change: bool) -> _Findings:
-    has = {kind for kind, hits in found.items() if hits}
-    out = _Findings()
-    if "uncapped_liability" in has:
-        out.add(
-            "high",
-            "Liability is uncapped for some claims",
-            "The liability limits do not apply to certain claims, so exposure for those is unlimited.",
-            "uncapped_liability",
-            "Ask for a separate cap on the carved-out claims (for example 2-3 times the annual fees) or narrow "
-            "the carve-outs to third-party claims.",
-            "Unlimited exposure on broad carve-outs can exceed the value of the whole contract.",
-        )
-    if "cap_on_liability" not in has:
-        out.add(
-            "high",
-            "No limitation of liability found",
-            "The contract does not appear to limit either party's liability or exclude indirect damages.",
-            "cap_on_liability",
-            "Ask for a cap equal to 12 months of fees and an exclusion of indirect and consequential damages.",
-            "Without a limit, a single claim could cost far more than the contract is worth.",
-        )
-    if "renewal_term" in has:
-        notice_days = _days(term.notice_period if term else None)
-        long_window = notice_days is not None and notice_days >= 60
-        out.add(
-            "medium" if long_window else "low",
-            "Automatic renewal" + (" with a long notice window" if long_window else ""),
-            "The contract renews unless notice is given"
-            + (f" {term.notice_period} before the end of the term." if term and term.notice_period else "."),
-            "renewal_term",
-            "Diarise the non-renewal deadline, and ask to shorten the notice window to 30 days or make renewal "
-            "opt-in.",
-            "Missing the notice window locks you into another full term.",
-        )
-    if "termination_for_convenience" in has:
-        texts = " ".join(h.text for h in found["termination_for_convenience"])
-        mutual = bool(_EITHER_PARTY.search(texts))
-        out.add(
-            "low" if mutual else "medium",
-            "Termination without cause" + ("" if mutual else " (possibly one-sided)"),
-            "A party may end the contract without giving a reason."
-            + ("" if mutual else " The wording suggests only one party has this right."),
-            "termination_for_convenience",
-            "Make the right to terminate for convenience mutual, with at least 60 days' notice and payment for "
-            "work done.",
-            "A one-sided exit right leaves the other party carrying the investment risk.",
-        )
-    if "non_compete" in has:
-        broad = any(_BROAD_SCOPE.search(h.text) for h in found["non_compete"])
-        out.add(
-            "high" if broad else "medium",
-            "Non-compete restriction",
-            "A party is barred from competing"
-            + (", apparently broadly in time or territory." if broad else "."),
-            "non_compete",
-            "Limit the non-compete to the products covered by this contract, the contract territory and no more "
-            "than 12 months after termination.",
-            "Broad non-competes can block future business and may be unenforceable anyway.",
-        )
-    if "exclusivity" in has:
-        out.add(
-            "medium",
-            "Exclusivity",
-            "A party must deal exclusively with the other, or the other gets exclusive rights.",
-            "exclusivity",
-            "Tie exclusivity to minimum performance targets and allow it to lapse if they are missed.",
-            "Exclusivity without performance commitments can leave you locked in with an under-performing partner.",
-        )
-    if "ip_ownership_assignment" in has:
-        out.add(
-            "medium",
-            "Intellectual property assignment",
-            "Rights in work created under the contract pass to one party.",
-            "ip_ownership_assignment",
-            "Exclude your pre-existing IP and general know-how from the assignment and take back a licence to "
-            "anything you need.",
-            "An unqualified assignment can transfer tools and know-how you rely on for other clients.",
-        )
-    if "liquidated_damages" in has:
-        out.add(
-            "medium",
-            "Liquidated damages or termination fee",
-            "A fixed amount is payable on breach or early termination.",
-            "liquidated_damages",
-            "Check the amount is a genuine pre-estimate of loss and ask for it to decline over the term.",
-            "Fixed sums are payable regardless of the actual loss and may be unenforceable penalties.",
-        )
-    if "minimum_commitment" in has:
-        out.add(
-            "medium",
-            "Minimum commitment",
-            "A party must buy, sell or pay a minimum amount.",
-            "minimum_commitment",
-            "Ask for the minimum to be reduced when demand falls, or to roll shortfalls into the next period.",
-            "Minimums are owed even if the business does not need the volume.",
-        )
-    if price_change:
-        out.add(
-            "medium",
-            "Unilateral price changes",
-            "One party may change prices or fees on its own.",
-            "payment_terms",
-            "Cap price increases (for example at CPI or 5% a year) and require 90 days' notice with a right to "
-            "terminate.",
-            "Open-ended price changes make the cost of the contract unpredictable.",
-        )
-    if "change_of_control" in has:
-        out.add(
-            "low",
-            "Change of control",
-            "A merger or sale of a party can trigger consent or termination rights.",
-            "change_of_control",
-            "Check whether a future sale of your business would need the other party's consent, and narrow it "
-            "to acquisitions by direct competitors.",
-            "Change-of-control rights can hold up or devalue a sale of the business.",
-        )
-    if "anti_assignment" in has:
-        out.add(
-            "low",
-            "Assignment needs consent",
-            "The contract cannot be transferred without the other party's consent.",
-            "anti_assignment",
-            "Allow assignment without consent to affiliates and to a buyer of the business.",
-            "Consent requirements can hold up reorganisations and sales.",
-        )
-    if "indemnification" in has:
-        out.add(
-            "medium",
-            "Indemnities",
-            "A party must cover the other's losses from certain claims.",
-            "indemnification",
-            "Make indemnities mutual, limited to third-party claims and subject to the liability cap.",
-            "Indemnities are often outside the cap and can be the largest exposure in the contract.",
-        )
-    return out
-
-
-_FOUND_NAMES = {
-    "cap_on_liability": "a limitation of liability",
-    "termination_for_convenience": "a right to terminate without cause",
-    "renewal_term": "automatic renewal",
-    "exclusivity": "exclusivity",
-    "non_compete": "a non-compete",
-    "ip_ownership_assignment": "an IP assignment",
-    "license_grant": "a licence grant",
-    "confidentiality": "confidentiality duties",
-    "indemnification": "indemnities",
-    "minimum_commitment": "minimum commitments",
-    "liquidated_damages": "liquidated damages",
-    "audit_rights": "audit rights",
-    "insurance": "insurance requirements",
-    "anti_assignment": "limits on assignment",
-}
-
-
-def _summary(parties: list[Party], effective: date | None, term: Term | None, law: str | None,
-             found: dict[str, list[Hit]], findings: _Findings) -> str:  # fmt: skip
-    has = [kind for kind, hits in found.items() if hits]
-    if not has and not parties:
-        return (
-            "Little could be found in this document: no recognisable parties, dates or standard contract clauses. "
-            "It may be very short, not a contract, or its text may not have been extracted properly."
-        )
-    sentences: list[str] = []
-    if parties:
-        names = [f"{p.name} ({p.role})" if p.role != "party" else p.name for p in parties[:4]]
-        lead = "This contract is between " + (
-            ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
-        )
-    else:
-        lead = "This contract's parties could not be identified automatically"
-    sentences.append(lead + (f", effective {effective.isoformat()}." if effective else "."))
-    bits = []
-    if term and term.initial:
-        bits.append(f"runs for an initial {term.initial}")
-    if term and term.renewal:
-        bits.append(
-            f"renews for {term.renewal}"
-            + (f" unless notice is given {term.notice_period} ahead" if term.notice_period else "")
-        )
-    if law:
-        bits.append(f"is governed by the law of {law}")
-    if bits:
-        sentences.append("It " + ", ".join(bits[:-1]) + (" and " if len(bits) > 1 else "") + bits[-1] + ".")
-    notable = [_FOUND_NAMES[kind] for kind in _FOUND_NAMES if kind in has]
-    if notable:
-        sentences.append(
-            "It contains "
-            + ", ".join(notable[:-1])
-            + (" and " if len(notable) > 1 else "")
-            + notable[-1]
-            + "."
-        )
-    high = [risk.title.lower() for risk in findings.risks if risk.severity == "high"]
-    if high:
-        sentences.append("Points to look at first: " + "; ".join(high[:3]) + ".")
-    else:
-        sentences.append(f"{len(findings.risks)} points are flagged for review, none of them high risk.")
-    count = sum(len(hits) for hits in found.values())
-    sentences.append(
-        f"{count} clauses were found by pattern matching; a lawyer should confirm anything important."
-    )
-    return " ".join(sentences[:5])
-
-
 # --- entry point -----------------------------------------------------------------------------------------------
 
 
@@ -794,8 +536,6 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
     if law is None and found.get("governing_law"):
         law = next((place for page in doc if (place := _governing_law(page.text))), None)
     term = _term(found, "\n".join(page.text for page in doc))
-    price_change = any(UNILATERAL_PRICE_CHANGE.search(page.low) for page in doc)
-    findings = _assess(found, term, price_change)
 
     clauses = [
         Clause(
@@ -813,13 +553,13 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
         document_id=document_id,
         analyzer="offline",
         model=None,
-        summary=_summary(parties, effective, term, law, found, findings),
+        summary="",
         parties=parties,
         effective_date=effective,
         term=term,
         governing_law=law,
         clauses=clauses,
-        risks=findings.risks,
-        recommendations=findings.recommendations,
+        findings=Findings(risks=find_risks(pages, parties)),
     )
-    return analysis  # worker.analyze verifies every quote, once, for both analyzers
+    # worker.analyze verifies every quote, once, for both analyzers; framing is pure and cheap
+    return frame(analysis, analysis.perspective)

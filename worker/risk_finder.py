@@ -1,0 +1,499 @@
+"""Finding the risks a contract holds, each with its catalogue code, the roles it burdens and a verbatim quote.
+
+The rules are in `worker.risk_rules`; this module reads the document's structure for them: sentences (the
+quotes), headings (a rule can skip sections), guidance notes (not part of the agreement), the roles the document
+gives its parties, and who acts in each matched sentence.
+"""
+
+from __future__ import annotations
+
+import re
+from bisect import bisect_right
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from common.analysis import Party, Risk
+from common.framing_table import catalogue_title
+from worker.risk_rules import RISK_RULES, RiskRule
+
+MAX_QUOTE = 600
+_ROLES_FROM = 40_000  # roles are read from the document's opening characters
+_WINDOW = 350  # a rule's pattern runs within this many characters of one of its keywords
+YOU = "You"
+
+# --- structure of a page --------------------------------------------------------------------------------------
+
+_BREAK = re.compile(r"\n[ \t\r\f]*\n\s*|\n|[.!?;][\"”’')\]]*[ \t]+(?=[\"“'(\[]?[A-Z0-9•])")
+_ABBREVIATION = re.compile(
+    r"(?:\b(?:inc|corp|co|ltd|llc|no|sec|mr|mrs|ms|dr|st|vs|v|e\.g|i\.e|u\.s|etc)|\b[a-z])$", re.I
+)
+_HEADING = re.compile(
+    r"^[ \t]*(?:(?:section|article|clause)\s+)?(?:[A-Z]?\d+(?:\.\d+)*\.?\s+)?(?P<title>[A-Z][^\n.;:]{1,70}?)[ \t]*\.?[ \t]*$",
+    re.M,
+)
+_NOTE_START = re.compile(r"^[ \t]*(?:guidance|drafting|explanatory|editor(?:’s|'s)?) notes?\b", re.I | re.M)
+_CLAUSE_START = re.compile(r"^[ \t]*(?:[A-Z]?\d+(?:\.\d+)*\.?[ \t]+\S|section [a-z0-9]+\b)", re.I | re.M)
+
+
+def _lower(text: str) -> str:
+    """Lower-case without moving any offset (str.lower lengthens a few non-ASCII characters)."""
+    low = text.lower()
+    return low if len(low) == len(text) else "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+
+
+def _sentence_starts(text: str) -> list[int]:
+    starts = [0]
+    line_start = 0
+    for match in _BREAK.finditer(text):
+        piece = match.group()
+        if piece[0] == "\n":
+            line = text[line_start : match.start()].rstrip()
+            line_start = match.end() if "\n" in piece[1:] else match.start() + 1
+            if "\n" in piece[1:] or not line or line[-1] in ".:;!?" or len(line.strip()) < 60:
+                starts.append(match.end())
+            continue
+        if piece[0] == "." and _ABBREVIATION.search(text, max(0, match.start() - 6), match.start()):
+            continue
+        starts.append(match.end())
+    return starts
+
+
+def _note_spans(text: str) -> list[tuple[int, int]]:
+    """Guidance notes printed inside a model agreement, which say they are not part of it."""
+    spans = []
+    for match in _NOTE_START.finditer(text):
+        end = _CLAUSE_START.search(text, match.end())
+        spans.append((match.start(), end.start() if end else len(text)))
+    return spans
+
+
+@dataclass
+class _Page:
+    text: str
+    low: str
+    notes: list[tuple[int, int]]
+    keyword_at: dict[str, list[int]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, text: str) -> _Page:
+        return cls(text, _lower(text), _note_spans(text))
+
+    @cached_property
+    def headings(self) -> list[tuple[int, str]]:
+        return [
+            (m.start(), m.group("title").lower())
+            for m in _HEADING.finditer(self.text)
+            if len(m.group("title").split()) <= 10 and not m.group("title").rstrip().endswith(",")
+        ]
+
+    def sentence(self, at: int) -> tuple[int, int]:
+        """The sentence around `at`, split from a window around it (pages can be long; matches are few)."""
+        lo = self.text.rfind("\n", 0, at - 700) + 1 if at > 700 else 0
+        hi = min(len(self.text), at + 1200)
+        starts = [lo + offset for offset in _sentence_starts(self.text[lo:hi])]
+        index = bisect_right(starts, at) - 1
+        start = starts[index]
+        end = starts[index + 1] if index + 1 < len(starts) else hi
+        while start < end and self.text[start].isspace():
+            start += 1
+        while end > start and self.text[end - 1].isspace():
+            end -= 1
+        return start, end
+
+    def heading(self, at: int) -> str | None:
+        index = bisect_right(self.headings, (at, "\uffff")) - 1
+        return self.headings[index][1] if index >= 0 else None
+
+    def positions(self, keyword: str) -> list[int]:
+        """Where `keyword` occurs in the lower-cased page (cached: rules share keywords)."""
+        found = self.keyword_at.get(keyword)
+        if found is None:
+            found = []
+            at = self.low.find(keyword)
+            while at >= 0:
+                found.append(at)
+                at = self.low.find(keyword, at + _WINDOW // 2)  # a nearer one adds nothing to the window
+            self.keyword_at[keyword] = found
+        return found
+
+    def in_note(self, at: int) -> bool:
+        return any(start <= at < end for start, end in self.notes)
+
+
+# --- roles and who acts ---------------------------------------------------------------------------------------
+
+ROLE_WORDS = (
+    "Tenant", "Landlord", "Lessee", "Lessor", "Employee", "Employer", "Company", "Contractor", "Consultant",
+    "Client", "Customer", "Developer", "Intern", "Holder", "Investor", "Participant", "Borrower", "Lender",
+    "Licensee", "Licensor", "Provider", "Service Provider", "Supplier", "Vendor", "Buyer", "Seller", "Purchaser",
+    "User", "Member", "Subscriber", "Guarantor", "Recipient", "Receiving Party", "Disclosing Party", "Owner",
+    "Distributor", "Franchisee", "Franchisor", "Student", "Volunteer", "Creator", "Contributor", "Executive",
+    "Worker", "Security Firm", "Agency", "Freelancer", "Artist", "Author", "Publisher", "Producer", "Occupant",
+    "Resident", "Renter", "Patient", "Debtor", "Creditor", "Issuer", "Purchaser", "Shareholder", "Partner",
+)  # fmt: skip
+
+_VERB = (
+    r"(?:hereby |also |further |expressly |irrevocably |specifically |promptly |shall not |will not |may not |must not )?"
+    r"(?:shall|will|may|must|can|cannot|could|agrees?|acknowledges?|consents?|authori[sz]es?|gives?|grants?|"
+    r"assigns?|reserves?|waives?|undertakes?|covenants?|represents?|warrants?|promises?|accepts?|is|are|has|have|"
+    r"does|do|retains?|pays?|appoints?|licenses?|understands?|confirms?|need|needs|disclaims?|hereby)\b"
+)
+_SUBJECT = re.compile(
+    (
+        r"(?P<s>(?i:\b(?:either|each|both|neither|any) (?:party|side|parties|sides)\b|\bthe parties\b|\bwe each\b|"
+        r"\beach of us\b|\byou\b|\bwe\b)|\b[A-Z][\w’'&-]*(?: [A-Z][\w’'&-]*){0,3})(?= (?i:" + _VERB + r"))"
+    ).replace(" ", r"\s+")
+)
+
+_VERB_AFTER = re.compile((r"s? (?i:" + _VERB + r")").replace(" ", r"\s+"))
+
+
+def _is_subject(text: str, word: str) -> bool:
+    """Whether `word` is somewhere the subject of a verb ("the Tenant must", "Employees shall")."""
+    at = text.find(word)
+    while at >= 0:
+        end = at + len(word)
+        if (at == 0 or not text[at - 1].isalnum()) and _VERB_AFTER.match(text, end):
+            return True
+        at = text.find(word, end)
+    return False
+
+
+_POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0,2}(?=(?:’s|'s)\b))")
+_MUTUAL = re.compile(
+    r"\b(?:either|each|both|neither) (?:party|side|parties|sides|of us)\b|\bthe parties\b|\bwe each\b|\beach of us\b|"
+    r"\bboth of us\b|\byou and (?:we|us)\b|\b(?:we|us) and you\b|\beither (?:you|\w+) or\b",
+    re.I,
+)
+_NOT_A_PARTY = frozenset(
+    [
+        "this",
+        "that",
+        "the",
+        "it",
+        "its",
+        "agreement",
+        "section",
+        "sections",
+        "terms",
+        "term",
+        "services",
+        "service",
+        "each",
+        "any",
+        "all",
+        "nothing",
+        "no",
+        "such",
+        "these",
+        "those",
+        "if",
+        "when",
+        "where",
+        "upon",
+        "in",
+        "notwithstanding",
+        "confidential",
+        "information",
+        "lawsuits",
+        "intellectual",
+        "property",
+        "new",
+        "rights",
+        "policy",
+        "policies",
+        "premium",
+        "paid",
+        "plan",
+        "work",
+        "order",
+        "dependencies",
+        "contributions",
+        "personnel",
+        "note",
+        "notes",
+        "guidance",
+        "cover",
+        "company's",
+        "either",
+        "neither",
+        "both",
+        "party",
+        "parties",
+        "and",
+        "or",
+        "but",
+        "unless",
+        "during",
+        "for",
+        "to",
+        "of",
+        "on",
+        "at",
+        "by",
+        "as",
+        "after",
+        "before",
+        "under",
+        "with",
+        "without",
+        "from",
+        "except",
+        "subject",
+        "then",
+        "there",
+        "here",
+        "other",
+        "employment",
+        "law",
+        "laws",
+        "court",
+        "courts",
+        "state",
+        "federal",
+        "all",
+        "covered",
+        "inventions",
+        "materials",
+        "information",
+        "property",
+        "rent",
+        "deposit",
+        "interest",
+        "holders",
+        "majority",
+        "restricted",
+        "period",
+        "if",
+        "any",
+    ]
+)
+
+
+@dataclass(frozen=True)
+class _Actor:
+    kind: str  # "you", "we", "mutual", "named", "unknown"
+    name: str = ""
+
+
+def _singular(word: str) -> str:
+    return word[:-1] if word.endswith("s") and not word.endswith("ss") else word
+
+
+def _key(role: str) -> str:
+    return _singular(" ".join(role.casefold().replace("the ", " ").split()))
+
+
+@dataclass
+class _Roles:
+    """The role labels a document gives its parties, and whether it speaks to its reader as "you"."""
+
+    labels: dict[str, str]  # key -> label as written
+    you: bool
+    business: list[str]
+
+    @classmethod
+    def read(cls, text: str, parties: Sequence[Party]) -> _Roles:
+        labels: dict[str, str] = {}
+        for party in parties:
+            if party.role and party.role.lower() not in {"party", "you", "we", "us"}:
+                labels.setdefault(_key(party.role), party.role)
+        top_role = 0
+        for word in ROLE_WORDS:
+            if word in text and _is_subject(text, word):
+                labels.setdefault(_key(word), word)
+                top_role = max(top_role, text.count(word))
+        you_count = len(re.findall(r"\byour?\b", text, re.I))
+        you = you_count >= 8 and you_count > 3 * top_role
+        business = [
+            p.role or p.name for p in parties if p.kind == "organization" and (p.role or "").lower() != "you"
+        ]
+        return cls(labels, you, business)
+
+    def resolve(self, text: str, known_only: bool = False) -> _Actor:
+        """Who a phrase names: you, we, both sides, a party's role, or nobody we know."""
+        if _MUTUAL.search(text):
+            return _Actor("mutual")
+        if re.search(r"\byour?\b", text, re.I):
+            return _Actor("you")
+        if re.search(r"\b(?:we|us|our)\b", text, re.I):
+            return _Actor("we")
+        low = " " + " ".join(text.casefold().split()) + " "
+        for key, label in self.labels.items():
+            if re.search(rf"(?<!majority )(?<!requisite )(?<!other )\b{re.escape(key)}s?\b", low):
+                return _Actor("named", label)
+        words = [w for w in re.findall(r"[A-Z][\w&-]*", text) if w.lower() not in _NOT_A_PARTY]
+        if words and not known_only:
+            return _Actor("named", " ".join(words[:3]))
+        return _Actor("unknown")
+
+    def against(self, actor: _Actor, burden: str) -> list[str]:
+        """The roles a risk burdens, given who acts in it and whom the rule says that burdens."""
+        if actor.kind in {"mutual", "unknown"}:
+            return []
+        if burden in {"actor", "owner"}:
+            if actor.kind == "you":
+                return [YOU]
+            if actor.kind == "we":
+                return self.business[:1] or []
+            return [actor.name]
+        # the others: everyone but the one who acts
+        if actor.kind == "you":
+            return self.business[:1]
+        if self.you:
+            return [YOU]
+        if actor.kind == "we":
+            return []
+        mine = _key(actor.name)
+        return [label for key, label in self.labels.items() if key != mine and key not in mine]
+
+
+def _subject(text: str, limit: int | None = None) -> str | None:
+    """The last subject (a party followed by a verb) that starts before `limit` in `text`."""
+    last = None
+    for match in _SUBJECT.finditer(text):
+        if limit is not None and match.start() >= limit:
+            break
+        words = match.group("s").split()
+        while words and words[0].lower() in {"the", "a", "an", "and", "or", "that", "if", "but", "then"}:
+            words = words[1:]
+        if (
+            not words
+            or " ".join(words).lower() in _NOT_A_PARTY
+            or words[0].lower() in _NOT_A_PARTY - {"company"}
+        ) and not (words and words[0].lower() in {"either", "each", "both", "neither", "we", "you"}):
+            continue
+        last = " ".join(words)
+    return last
+
+
+def _possessor(text: str) -> str | None:
+    found = [m.group("s") for m in _POSSESSIVE.finditer(text) if m.group("s").lower() not in _NOT_A_PARTY]
+    return found[-1] if found else None
+
+
+# --- the finder -----------------------------------------------------------------------------------------------
+
+
+def _quote(page: _Page, start: int, end: int, hit_start: int, hit_end: int) -> tuple[int, int]:
+    if end - start <= MAX_QUOTE:
+        return start, end
+    lo = max(start, min(hit_start - 150, hit_end - MAX_QUOTE + 50))
+    if lo > start:
+        space = page.text.find(" ", lo, lo + 40)
+        lo = space + 1 if space >= 0 else lo
+    hi = min(end, lo + MAX_QUOTE)
+    if hi < end:
+        space = page.text.rfind(" ", hi - 60, hi)
+        hi = space if space > lo else hi
+    while hi > lo and page.text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi
+
+
+def _who(rule: RiskRule, page: _Page, match: re.Match[str], start: int, roles: _Roles) -> _Actor:
+    group = next((name for name, value in match.groupdict().items() if value is not None), None)
+    if group is not None:
+        span = page.text[match.start(group) : match.end(group)]
+        if rule.burden != "owner":
+            named = _subject(span + " shall") or span
+            return roles.resolve(named)
+    before = page.text[max(start, match.start() - 200) : match.start()]
+    inside = page.text[match.start() : match.end()]
+    if _MUTUAL.search(before[-80:] + inside[:80]):
+        return _Actor("mutual")
+    around = before + inside[:60]
+    subject = _subject(around, len(before))
+    owner = _possessor(before[-120:] + inside)
+    if rule.burden == "owner" and owner:
+        return roles.resolve(owner, known_only=True)
+    if subject:
+        return roles.resolve(subject)
+    return roles.resolve(owner, known_only=True) if owner else _Actor("unknown")
+
+
+def _matches(rule: RiskRule, page: _Page) -> Iterable[re.Match[str]]:
+    """The rule's matches near its keywords: regions around each keyword, merged, searched once each."""
+    spots = sorted(at for keyword in rule.keywords for at in page.positions(keyword))
+    done = -1
+    region_start = region_end = -1
+    regions: list[tuple[int, int]] = []
+    for at in spots:
+        lo, hi = max(0, at - _WINDOW), min(len(page.low), at + _WINDOW)
+        if lo <= region_end:
+            region_end = max(region_end, hi)
+        else:
+            if region_end > 0:
+                regions.append((region_start, region_end))
+            region_start, region_end = lo, hi
+    if region_end > 0:
+        regions.append((region_start, region_end))
+    for lo, hi in regions:
+        for match in rule.pattern.finditer(page.low, lo, hi):
+            if match.start() > done:
+                done = match.start()
+                yield match
+
+
+def find_risks(pages: Sequence[str], parties: Sequence[Party] = ()) -> list[Risk]:
+    """Every risk the rules find in the document, whichever side it burdens, in reading order."""
+    read = [_Page.read(text) for text in pages]
+    roles = _Roles.read("\n".join(pages)[:_ROLES_FROM], parties)
+    found: list[Risk] = []
+    seen: set[tuple[str, str, tuple[str, ...]]] = set()
+    for number, page in enumerate(read):
+
+        def section(at: int, number: int = number) -> str:
+            """The heading above `at`, looking back over earlier pages when this one has none before it."""
+            for index in range(number, -1, -1):
+                heading = read[index].heading(at if index == number else len(read[index].text))
+                if heading is not None:
+                    return heading
+            return ""
+
+        hits: list[tuple[int, Risk]] = []
+        for rule in RISK_RULES:
+            for match in _matches(rule, page):
+                risk = _risk(rule, page, match, roles, section)
+                if risk is None:
+                    continue
+                key = (risk.code, risk.title, tuple(risk.against))
+                if key in seen:
+                    continue
+                seen.add(key)
+                hits.append((match.start(), risk))
+        hits.sort(key=lambda pair: pair[0])
+        found.extend(risk for _, risk in hits)
+    return [risk.model_copy(update={"id": f"risk-{n}"}) for n, risk in enumerate(found, start=1)]
+
+
+def _risk(
+    rule: RiskRule, page: _Page, match: re.Match[str], roles: _Roles, section: Callable[[int], str]
+) -> Risk | None:
+    if page.in_note(match.start()):
+        return None
+    start, end = page.sentence(match.start())
+    if match.end() > end:
+        end = page.sentence(max(match.end() - 1, start))[1]
+    if rule.exclude is not None and rule.exclude.search(page.low, start, end):
+        return None
+    if rule.skip_sections is not None and rule.skip_sections.search(section(match.start())):
+        return None
+    actor = _who(rule, page, match, start, roles)
+    q_start, q_end = _quote(page, start, end, match.start(), match.end())
+    title = rule.title or catalogue_title(rule.code)
+    return Risk(
+        id="",
+        severity="medium",
+        title=title,
+        detail="",
+        clause_type=rule.clause_type,
+        code=rule.code,
+        against=roles.against(actor, rule.burden),
+        quote=page.text[q_start:q_end],
+    )
+
+
+def codes(risks: Iterable[Risk]) -> set[str]:
+    return {risk.code for risk in risks}
