@@ -59,6 +59,13 @@ def side_of(analysis: Analysis, perspective: str | None) -> Side | None:
     return "individual" if wanted in INDIVIDUAL_ROLES else "business"
 
 
+def _yours_first(risks: list[Risk], perspective: str | None) -> list[Risk]:
+    """Findings naming the perspective before mutual ones, so one risk of each kind is shown in its own words."""
+    if perspective is None:
+        return risks
+    return sorted(risks, key=lambda risk: not risk.against)
+
+
 def _entry(risk: Risk) -> Entry:
     if risk.code != "other":
         return RISK_TABLE[risk.code]
@@ -86,9 +93,11 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
         return analysis.model_copy(update={"perspective": perspective})
     side = side_of(analysis, perspective)
     shown: list[Risk] = []
-    for finding in analysis.findings.risks:
-        if not burdens(finding, perspective):
+    kinds: set[tuple[str, str]] = set()
+    for finding in _yours_first(analysis.findings.risks, perspective):
+        if not burdens(finding, perspective) or (finding.code, finding.title) in kinds:
             continue
+        kinds.add((finding.code, finding.title))
         entry = _entry(finding)
         wording = entry.wording(analysis.contract_type, side)
         detail = wording.detail

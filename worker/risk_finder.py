@@ -18,9 +18,10 @@ from common.framing_table import catalogue_title
 from worker.risk_rules import RISK_RULES, RiskRule
 
 MAX_QUOTE = 600
-_ROLES_FROM = 40_000  # roles are read from the document's opening characters
+_ROLES_FROM = 15_000  # roles are read from the document's opening characters
 _WINDOW = 350  # a rule's pattern runs within this many characters of one of its keywords
 YOU = "You"
+WE = "We"  # the business behind "we" when no party names it
 
 # --- structure of a page --------------------------------------------------------------------------------------
 
@@ -59,9 +60,15 @@ def _sentence_starts(text: str) -> list[int]:
     return starts
 
 
-def _note_spans(text: str) -> list[tuple[int, int]]:
-    """Guidance notes printed inside a model agreement, which say they are not part of it."""
+def _note_spans(text: str, continued: bool = False) -> list[tuple[int, int]]:
+    """Guidance notes printed inside a model agreement, which say they are not part of it.
+
+    `continued`: the previous page ended inside a note, which runs on to this page's first clause.
+    """
     spans = []
+    if continued:
+        first = _CLAUSE_START.search(text)
+        spans.append((0, first.start() if first else len(text)))
     for match in _NOTE_START.finditer(text):
         end = _CLAUSE_START.search(text, match.end())
         spans.append((match.start(), end.start() if end else len(text)))
@@ -76,8 +83,22 @@ class _Page:
     keyword_at: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
-    def read(cls, text: str) -> _Page:
-        return cls(text, _lower(text), _note_spans(text))
+    def read(cls, text: str, continued_note: bool = False) -> _Page:
+        return cls(text, _lower(text), _note_spans(text, continued_note))
+
+    @property
+    def ends_in_note(self) -> bool:
+        return bool(self.notes) and self.notes[-1][1] == len(self.text)
+
+    def is_heading(self, start: int, end: int) -> bool:
+        """A heading line ("Exclusive Venue.", "5.4 Market Standoff") names a term without stating it."""
+        line = self.text[start:end].strip(" *#-•\t")
+        if len(line) > 90 or "\n" in line:
+            return False
+        if line[-1:] not in ".;:!?":
+            return True
+        words = [w for w in re.findall(r"[A-Za-z][\w’'-]*", line) if len(w) > 3]
+        return bool(words) and all(w[0].isupper() for w in words)
 
     @cached_property
     def headings(self) -> list[tuple[int, str]]:
@@ -135,7 +156,7 @@ ROLE_WORDS = (
 
 _VERB = (
     r"(?:hereby |also |further |expressly |irrevocably |specifically |promptly |shall not |will not |may not |must not )?"
-    r"(?:shall|will|may|must|can|cannot|could|agrees?|acknowledges?|consents?|authori[sz]es?|gives?|grants?|"
+    r"(?:shall|will|may|must|can|cannot|could|agrees?|acknowledges?|consents|authori[sz]es?|gives?|grants?|"
     r"assigns?|reserves?|waives?|undertakes?|covenants?|represents?|warrants?|promises?|accepts?|is|are|has|have|"
     r"does|do|retains?|pays?|appoints?|licenses?|understands?|confirms?|need|needs|disclaims?|hereby)\b"
 )
@@ -163,7 +184,8 @@ def _is_subject(text: str, word: str) -> bool:
 _POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0,2}(?=(?:’s|'s)\b))")
 _MUTUAL = re.compile(
     r"\b(?:either|each|both|neither) (?:party|side|parties|sides|of us)\b|\bthe parties\b|\bwe each\b|\beach of us\b|"
-    r"\bboth of us\b|\byou and (?:we|us)\b|\b(?:we|us) and you\b|\beither (?:you|\w+) or\b",
+    r"\bboth of us\b|\byou and (?:we|us)\b|\b(?:we|us) and you\b|\beither (?:you|\w+) or\b|"
+    r"\byou and \w+ (?:are|agree|each|waive|will|shall|both)\b|\b\w+ and you (?:are|agree|each|waive|will|shall|both)\b",
     re.I,
 )
 _NOT_A_PARTY = frozenset(
@@ -304,7 +326,7 @@ class _Roles:
             if word in text and _is_subject(text, word):
                 labels.setdefault(_key(word), word)
                 top_role = max(top_role, text.count(word))
-        you_count = len(re.findall(r"\byour?\b", text, re.I))
+        you_count = text.lower().count("you")
         you = you_count >= 8 and you_count > 3 * top_role
         business = [
             p.role or p.name for p in parties if p.kind == "organization" and (p.role or "").lower() != "you"
@@ -332,15 +354,16 @@ class _Roles:
         """The roles a risk burdens, given who acts in it and whom the rule says that burdens."""
         if actor.kind in {"mutual", "unknown"}:
             return []
+        known = _key(actor.name) in self.labels
         if burden in {"actor", "owner"}:
             if actor.kind == "you":
                 return [YOU]
             if actor.kind == "we":
-                return self.business[:1] or []
-            return [actor.name]
+                return self.business[:1] or [WE]
+            return [self.labels[_key(actor.name)]] if known else []
         # the others: everyone but the one who acts
         if actor.kind == "you":
-            return self.business[:1]
+            return self.business[:1] or [WE]
         if self.you:
             return [YOU]
         if actor.kind == "we":
@@ -438,7 +461,9 @@ def _matches(rule: RiskRule, page: _Page) -> Iterable[re.Match[str]]:
 
 def find_risks(pages: Sequence[str], parties: Sequence[Party] = ()) -> list[Risk]:
     """Every risk the rules find in the document, whichever side it burdens, in reading order."""
-    read = [_Page.read(text) for text in pages]
+    read: list[_Page] = []
+    for text in pages:
+        read.append(_Page.read(text, continued_note=bool(read) and read[-1].ends_in_note))
     roles = _Roles.read("\n".join(pages)[:_ROLES_FROM], parties)
     found: list[Risk] = []
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
@@ -476,6 +501,8 @@ def _risk(
     start, end = page.sentence(match.start())
     if match.end() > end:
         end = page.sentence(max(match.end() - 1, start))[1]
+    if page.is_heading(start, end):
+        return None
     if rule.exclude is not None and rule.exclude.search(page.low, start, end):
         return None
     if rule.skip_sections is not None and rule.skip_sections.search(section(match.start())):

@@ -70,6 +70,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"will not (?:be )?(?:automatically )?renew",
             r"does not (?:automatically )?renew",
             r"auto-?renewal will stop",
+            r"\binclude[s]? information about",
             r"extended by one day",
             r"for each day",
         ),
@@ -77,11 +78,9 @@ RISK_RULES: tuple[RiskRule, ...] = (
     ),
     RiskRule(
         "unilateral_changes",
-        ("chang", "modif", "amend", "updat", "revis", "vary", "alter", "continu", "increase", "raise"),
+        ("chang", "modif", "amend", "updat", "revis", "vary", "alter ", "increase", "raise"),
         rx(
-            rf"\b{MAY}\b{gap(60)}\b(?:change|changes|modify|amend|update|revise|vary|alter) (?:\w+ ){{0,3}}(?:{THE_TERMS}|terms|prices?|fees?|rent|position|duties|payments?|plans?|features|compensation|salary|monthly payments)\b",
-            rf"\b(?:continued|continue to) use{gap(120)}(?:as|constitutes?|means|signifies|deemed|will be) (?:your )?(?:acceptance|agreement|consent)",
-            rf"\bcontinuing to use{gap(120)}you (?:accept|agree)",
+            rf"\b{MAY}\b{gap(60)}\b(?:change|changes|modify|amend|update|revise|vary|alter) (?:[\w’'-]+ ){{0,3}}(?:{THE_TERMS}|terms|prices?|fees?|rent|position|duties|payments?|plans?|features|compensation|salary|monthly payments)\b",
             rf"\bmay be (?:amended|modified|changed|waived){gap(60)}(?:amended|waived)?{gap(60)}(?:with|by) the (?:written )?consent of the (?P<actor>company|issuer|borrower)\b{gap(30)}(?:majority|requisite|required)",
             r"\b(?:may|can|will|shall) (?:\w+ ){0,2}(?:increase|raise) (?:the |your )?(?:rent|price|prices|fees?|subscription)",
         ),
@@ -95,10 +94,32 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"only by (?:a )?written",
         ),
     ),
+    RiskRule(
+        "unilateral_changes",
+        ("continu",),
+        rx(
+            rf"\b(?:continued|continue to) use{gap(120)}(?:as|constitutes?|means|signifies|deemed|will be) (?:your )?(?:acceptance|agreement|consent)",
+            rf"\bcontinuing to use{gap(120)}you (?:accept|agree)",
+        ),
+        "owner",
+    ),
     # --- ending it --------------------------------------------------------------------------------------------
     RiskRule(
         "termination_at_will",
-        ("any time", "reason", "without", "discretion", "convenience", "at will", "at-will"),
+        (
+            "any time",
+            "any reason",
+            "no reason",
+            "without cause",
+            "without reason",
+            "without notice",
+            "without liability",
+            "with or without",
+            "discretion",
+            "convenience",
+            "at will",
+            "at-will",
+        ),
         rx(
             rf"\b{MAY} (?:\w+ ){{0,3}}(?:terminate|end|suspend|cancel|discontinue|close|refuse service|deactivate){gap(160)}{ANY_TIME}",
             r"\b(?:employment|engagement|relationship) is (?:\w+ )?(?:at-will|at will)",
@@ -106,7 +127,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "others",
         exclude=rx(
             r"\b(?:if|where|when|in the event|upon|should) (?:you|the \w+|\w+) (?:\w+ ){0,4}(?:breach|default|fail|violat|are in arrears|becomes? insolvent|is declared bankrupt)",
-            r"you (?:can|may) (?:choose to )?(?:cancel|end|terminate) (?:\w+ ){0,4}at any time",
+            r"you (?:can|may) (?:choose to )?(?:cancel|end|terminate) (?:\w+ ){0,6}at any time",
         ),
         skip_sections=rx(r"default|breach|remed|grounds|possession|forfeit|arrears|for cause"),
         clause_type="termination_for_convenience",
@@ -146,7 +167,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\barbitration agreement\b",
         ),
         "actor",
-        exclude=rx(r"\bopt[- ]out of (?:this |the )?arbitration"),
+        exclude=rx(rf"\bopt[- ]out\b{gap(60)}arbitration"),
     ),
     RiskRule(
         "class_action_waiver",
@@ -156,7 +177,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\brepresentative (?:action|proceeding)",
         ),
         "actor",
-        exclude=None,
+        exclude=rx(r"\binclude[s]? information about"),
     ),
     RiskRule(
         "jury_waiver",
@@ -185,7 +206,18 @@ RISK_RULES: tuple[RiskRule, ...] = (
     # --- liability and indemnity ------------------------------------------------------------------------------
     RiskRule(
         "liability_limited",
-        ("liab", "responsible", "disclaim"),
+        (
+            "in no event",
+            "under no circumstances",
+            "not liable",
+            "not be liable",
+            "not responsible",
+            "not be responsible",
+            "liability of",
+            "liability for",
+            "s liability",
+            "disclaim",
+        ),
         rx(
             rf"\b(?:in no event|under no circumstances) (?:shall|will|is|are|does) (?P<actor>{gap(120)}?) (?:be )?(?:liable|responsible)",
             r"\b(?:shall|will|is|are) not (?:be )?(?:liable|responsible) (?:in any way |to you )?for",
@@ -203,7 +235,15 @@ RISK_RULES: tuple[RiskRule, ...] = (
     ),
     RiskRule(
         "uncapped_liability",
-        ("liab",),
+        (
+            "s liability",
+            "not apply to",
+            "liable for all",
+            "liable for any and all",
+            "in no event",
+            "neither party",
+            "under no circumstances",
+        ),
         rx(
             rf"(?:’s|'s) liability{gap(80)}(?:shall|will) (?:be unlimited|not be (?:limited|capped))",
             rf"(?:limitations?|caps?) (?:of|on) liability{gap(80)}(?:shall|will|do|does) not apply to (?P<actor>you|your|the \w+(?:’s|'s)?)\b",
@@ -325,7 +365,11 @@ RISK_RULES: tuple[RiskRule, ...] = (
     RiskRule(
         "personal_guarantee",
         ("guarant", "personally liable"),
-        rx(r"\bpersonal(?:ly)? guarant", r"\bguarantor\b", r"\bpersonally liable\b"),
+        rx(
+            r"\bpersonal(?:ly)? guarant",
+            r"\b(?:i|you|the \w+) (?:hereby )?(?:personally |unconditionally |irrevocably )*guarantees? (?:the )?(?:payment|performance|obligations)",
+            r"\bpersonally liable\b",
+        ),
         "actor",
     ),
     RiskRule(
@@ -368,15 +412,19 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "entry_or_inspection",
         (
             "access to",
-            "enter",
-            "entry",
+            "enter the",
+            "entry to",
+            "entry into",
             "background",
             "drug",
-            "credit",
+            "credit report",
             "consumer report",
-            "inspect",
-            "audit",
-            "examine",
+            "credit check",
+            "credit history",
+            "inspect your",
+            "inspect the",
+            "examine your",
+            "audit your",
         ),
         rx(
             rf"\b(?:access to|enter|entry (?:in)?to) (?:the )?(?:property|premises|home|dwelling|house|flat|apartment){gap(160)}(?:inspect|repair|view|maintenance|check)",
@@ -416,7 +464,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\bpower of attorney\b",
             rf"\bappoints?{gap(80)}(?:as )?(?:its|his|her|their|\w+(?:’s|'s)) (?:true and lawful )?(?:agent|attorney)",
         ),
-        "others",
+        "actor",
         title="Power of attorney",
     ),
     RiskRule(
