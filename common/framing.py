@@ -93,11 +93,13 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
         return analysis.model_copy(update={"perspective": perspective})
     side = side_of(analysis, perspective)
     shown: list[Risk] = []
-    kinds: set[tuple[str, str]] = set()
+    kinds: set[tuple[str, str, tuple[str, ...]]] = set()
     for finding in _yours_first(analysis.findings.risks, perspective):
-        if not burdens(finding, perspective) or (finding.code, finding.title) in kinds:
+        # one risk of each kind for a reader; with no reader, one for each side it burdens
+        kind = (finding.code, finding.title, tuple(finding.against) if perspective is None else ())
+        if not burdens(finding, perspective) or kind in kinds:
             continue
-        kinds.add((finding.code, finding.title))
+        kinds.add(kind)
         entry = _entry(finding)
         wording = entry.wording(analysis.contract_type, side)
         detail = wording.detail

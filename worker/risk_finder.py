@@ -33,6 +33,7 @@ _HEADING = re.compile(
     r"^[ \t]*(?:(?:section|article|clause)\s+)?(?:[A-Z]?\d+(?:\.\d+)*\.?\s+)?(?P<title>[A-Z][^\n.;:]{1,70}?)[ \t]*\.?[ \t]*$",
     re.M,
 )
+_STATES = re.compile(r"\b(?:shall|will|may|must|agrees?|waives?|is|are|can|has|have|does|do)\b", re.I)
 _NOTE_START = re.compile(r"^[ \t]*(?:guidance|drafting|explanatory|editor(?:’s|'s)?) notes?\b", re.I | re.M)
 _CLAUSE_START = re.compile(r"^[ \t]*(?:[A-Z]?\d+(?:\.\d+)*\.?[ \t]+\S|section [a-z0-9]+\b)", re.I | re.M)
 
@@ -94,6 +95,8 @@ class _Page:
         """A heading line ("Exclusive Venue.", "5.4 Market Standoff") names a term without stating it."""
         line = self.text[start:end].strip(" *#-•\t")
         if len(line) > 90 or "\n" in line:
+            return False
+        if _STATES.search(line):
             return False
         if line[-1:] not in ".;:!?":
             return True

@@ -1,0 +1,130 @@
+"""Risk findings: codes, whom each burdens, verbatim quotes, and the misfires the rules must avoid.
+
+Snippets are synthetic, written for these tests in the style of consumer contracts.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from common.analysis import Party, Risk
+from worker.risk_finder import find_risks
+from worker.risk_rules import RISK_RULES
+
+LEASE_PARTIES = [
+    Party(name="Harold Whitmore", role="Landlord", kind="person"),
+    Party(name="Chloe Brennan", role="Tenant", kind="person"),
+]
+
+
+def _found(text: str, parties: list[Party] | None = None) -> list[Risk]:
+    return find_risks([text], parties or [])
+
+
+def _codes(text: str, parties: list[Party] | None = None) -> set[str]:
+    return {risk.code for risk in _found(text, parties)}
+
+
+def _against(text: str, code: str, parties: list[Party] | None = None) -> list[list[str]]:
+    return [risk.against for risk in _found(text, parties) if risk.code == code]
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "against"),
+    [
+        ("The Tenant shall pay a late fee of $50 for any rent paid after the fifth day.", "late_fee_or_penalty",
+         ["Tenant"]),
+        ("We may terminate your account at any time for any reason. You will use the service lawfully. You can "
+         "reach us by e-mail. You agree to these terms. You must be 18. You may cancel. Your data is yours.",
+         "termination_at_will", ["You"]),
+        ("Both sides agree to bring all Lawsuits only in the state courts in Cheyenne, Wyoming.", "exclusive_venue",
+         []),
+        ("Employee hereby assigns to Company all right, title, and interest in the Inventions.", "ip_assignment",
+         ["Employee"]),
+        ("During employment and for twelve (12) months after, Employee will not solicit any employee of Company "
+         "to leave.", "non_solicit", ["Employee"]),
+        ("Employee must not, within the Restricted Territory, provide services to a Competitive Business.",
+         "non_compete", ["Employee"]),
+        ("The Landlord may make reasonable deductions from the deposit for damage to the Property. The Tenant must "
+         "keep the Property clean.", "deposit_forfeiture", ["Tenant"]),
+        ("The obligations of the tenants under this agreement are joint and several.", "other", []),
+        ("The Company may increase the price of the plan. The Customer shall pay each invoice.",
+         "unilateral_changes", ["Customer"]),
+        ("YOU AND ACME EACH WAIVE ANY RIGHT TO A JURY TRIAL.", "jury_waiver", []),
+    ],
+)  # fmt: skip
+def test_a_risk_is_found_with_the_roles_it_burdens(text: str, code: str, against: list[str]) -> None:
+    assert against in _against(text, code, LEASE_PARTIES if "Tenant" in text else None)
+
+
+def test_every_quote_is_verbatim_and_not_a_bare_heading() -> None:
+    pages = [
+        "Arbitration.\nAny dispute will be resolved by binding arbitration in San Francisco.",
+        "Exclusive Venue.\n\nDisputes shall be brought only in the courts of Denver, Colorado.",
+    ]
+    risks = find_risks(pages)
+    assert {risk.code for risk in risks} == {"arbitration", "exclusive_venue"}
+    for risk in risks:
+        assert risk.quote is not None
+        assert any(risk.quote in page for page in pages)
+        assert risk.quote not in {"Arbitration.", "Exclusive Venue."}
+
+
+@pytest.mark.parametrize(
+    ("text", "absent"),
+    [
+        ("Additional terms of the plan are set out in the order form.", "auto_renewal"),
+        ("The Restricted Period is extended by one day for each day of breach.", "auto_renewal"),
+        ("The Tenant must not damage the lines that exclusively serve the Property.", "any"),
+        ("2.1 The Landlord reserves the right to end the Tenancy if: (a) the rent is unpaid 14 days after "
+         "becoming payable; or (b) the Tenant breaches any term of this Tenancy.", "termination_at_will"),
+        ("Nothing in these terms excludes or limits our liability for death or personal injury caused by our "
+         "negligence.", "liability_limited"),
+        ("Nothing in these terms excludes or limits our liability for death or personal injury caused by our "
+         "negligence.", "uncapped_liability"),
+        ("Employee may not assign this agreement. Company may assign this agreement to a successor.",
+         "ip_assignment"),
+        ("5.1 Waivers. The Company waives presentment, demand and notice of dishonor.", "jury_waiver"),
+        ("You may cancel your subscription at any time from your account page.", "termination_at_will"),
+        ("These Terms include information about automatic renewals and a class action waiver.", "auto_renewal"),
+        ("The word arbitration appears in no binding clause; no waiver of any right applies.", "arbitration"),
+    ],
+)  # fmt: skip
+def test_look_alikes_are_not_risks(text: str, absent: str) -> None:
+    codes = _codes(text, LEASE_PARTIES)
+    assert codes == set() if absent == "any" else absent not in codes
+
+
+def test_an_indemnity_that_runs_to_the_individual_burdens_the_business() -> None:
+    parties = [
+        Party(name="Blockchain Commons, LLC", role="Security Firm", kind="organization"),
+        Party(name="Helen Yoshida", role="Client", kind="person"),
+    ]
+    text = (
+        "Security Firm will pay any losses that Client pays or becomes legally responsible to pay, including "
+        "expenses of defending against any legal claim. Client agrees not to publish the Reports."
+    )
+    assert _against(text, "indemnity_by_you", parties) == [["Security Firm"]]
+
+
+def test_a_cap_on_the_providers_liability_burdens_the_user() -> None:
+    text = (
+        "You agree to these terms. You may use the service. You must pay. Your plan is yours. You can cancel. "
+        "You own your content. You are responsible for your account. "
+        "Any liability for Mozilla under this agreement is limited to $500."
+    )
+    assert _against(text, "liability_limited") == [["You"]]
+
+
+def test_guidance_notes_are_not_part_of_the_agreement() -> None:
+    pages = [
+        "4 THE TERM\n4.1 The Tenancy begins on 1 September 2025.\nGuidance Note: The Term. Landlords may "
+        "terminate the tenancy at any time for any reason in some cases,",
+        "which this note explains further.\n5 THE RENT\n5.1 The Tenant must pay the rent on the first day.",
+    ]
+    assert "termination_at_will" not in {risk.code for risk in find_risks(pages, LEASE_PARTIES)}
+
+
+def test_every_other_rule_has_a_title() -> None:
+    assert all(rule.title for rule in RISK_RULES if rule.code == "other")
+    assert all(rule.keywords and all(k == k.lower() for k in rule.keywords) for rule in RISK_RULES)
