@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cached_property
+
+import ahocorasick_rs
 
 from common.analysis import Party, Risk
 from common.framing_table import catalogue_title
@@ -22,6 +24,9 @@ _ROLES_FROM = 15_000  # roles are read from the document's opening characters
 _WINDOW = 350  # a rule's pattern runs within this many characters of one of its keywords
 YOU = "You"
 WE = "We"  # the business behind "we" when no party names it
+
+_KEYWORD_LIST = sorted({keyword for rule in RISK_RULES for keyword in rule.keywords})
+_KEYWORDS = ahocorasick_rs.AhoCorasick(_KEYWORD_LIST)
 
 # --- structure of a page --------------------------------------------------------------------------------------
 
@@ -81,7 +86,6 @@ class _Page:
     text: str
     low: str
     notes: list[tuple[int, int]]
-    keyword_at: dict[str, list[int]] = field(default_factory=dict)
 
     @classmethod
     def read(cls, text: str, continued_note: bool = False) -> _Page:
@@ -129,17 +133,16 @@ class _Page:
         index = bisect_right(self.headings, (at, "\uffff")) - 1
         return self.headings[index][1] if index >= 0 else None
 
-    def positions(self, keyword: str) -> list[int]:
-        """Where `keyword` occurs in the lower-cased page (cached: rules share keywords)."""
-        found = self.keyword_at.get(keyword)
-        if found is None:
-            found = []
-            at = self.low.find(keyword)
-            while at >= 0:
-                found.append(at)
-                at = self.low.find(keyword, at + _WINDOW // 2)  # a nearer one adds nothing to the window
-            self.keyword_at[keyword] = found
+    @cached_property
+    def keyword_at(self) -> dict[str, list[int]]:
+        """Where each rule keyword occurs in the lower-cased page, found in one pass for all of them."""
+        found: dict[str, list[int]] = {}
+        for index, start, _ in _KEYWORDS.find_matches_as_indexes(self.low, overlapping=True):
+            found.setdefault(_KEYWORD_LIST[index], []).append(start)
         return found
+
+    def positions(self, keyword: str) -> list[int]:
+        return self.keyword_at.get(keyword, [])
 
     def in_note(self, at: int) -> bool:
         return any(start <= at < end for start, end in self.notes)
