@@ -89,8 +89,7 @@ RULES: tuple[Rule, ...] = (
         ),
         exclude=rx(r"\bassigns? (?:and agrees? to assign )?to{gap(80)}(?:all )?(?:right, title|its entire)"),
         risk="medium",
-        explanation="You cannot hand this contract to someone else (for example in a sale of the business) "
-        "without consent.",
+        explanation="The contract cannot be handed to someone else without the other side's consent.",
     ),
     Rule(
         type="cap_on_liability",

@@ -320,6 +320,7 @@ class _Roles:
     labels: dict[str, str]  # key -> label as written
     you: bool
     business: list[str]
+    you_label: str = YOU
 
     @classmethod
     def read(cls, text: str, parties: Sequence[Party]) -> _Roles:
@@ -337,7 +338,13 @@ class _Roles:
         business = [
             p.role or p.name for p in parties if p.kind == "organization" and (p.role or "").lower() != "you"
         ]
-        return cls(labels, you, business)
+        # A letter may call its one named person "you" ("Dear Maya, you will report to …"): "you" is that role.
+        people = [
+            p.role
+            for p in parties
+            if p.kind == "person" and p.role and p.role.lower() not in {"you", "party"}
+        ]
+        return cls(labels, you, business, people[0] if len(set(people)) == 1 else YOU)
 
     def resolve(self, text: str, known_only: bool = False) -> _Actor:
         """Who a phrase names: you, we, both sides, a party's role, or nobody we know."""
@@ -363,7 +370,7 @@ class _Roles:
         known = _key(actor.name) in self.labels
         if burden in {"actor", "owner"}:
             if actor.kind == "you":
-                return [YOU]
+                return [self.you_label]
             if actor.kind == "we":
                 return self.business[:1] or [WE]
             return [self.labels[_key(actor.name)]] if known else []
@@ -371,7 +378,7 @@ class _Roles:
         if actor.kind == "you":
             return self.business[:1] or [WE]
         if self.you:
-            return [YOU]
+            return [self.you_label]
         if actor.kind == "we":
             return []
         mine = _key(actor.name)

@@ -291,7 +291,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "non_solicit",
         ("solicit", "recruit", "hire", "induce", "entice", "poach", "encourage"),
         rx(
-            rf"\b(?:must|shall|will|agrees?) (?:not|never|to refrain from) (?:\w+ ){{0,3}}(?:solicit|recruit|hire|induce|entice|poach|encourage){gap(120)}(?:employee|consultant|contractor|personnel|staff|customer|client|worker)",
+            rf"\b(?:must|shall|will|agrees?) (?:not|never|to refrain from)\b{gap(80)}\b(?:solicit|recruit|hire|induce|entice|poach|encourage){gap(120)}(?:employee|consultant|contractor|personnel|staff|customer|client|worker)",
         ),
         "actor",
         exclude=rx(r"does not (?:restrict|prohibit|apply)"),

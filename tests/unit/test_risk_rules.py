@@ -128,3 +128,17 @@ def test_guidance_notes_are_not_part_of_the_agreement() -> None:
 def test_every_other_rule_has_a_title() -> None:
     assert all(rule.title for rule in RISK_RULES if rule.code == "other")
     assert all(rule.keywords and all(k == k.lower() for k in rule.keywords) for rule in RISK_RULES)
+
+
+def test_a_letter_that_calls_its_one_person_you_burdens_that_persons_role() -> None:
+    parties = [
+        Party(name="Brightwater Analytics, Inc.", role="Company", kind="organization"),
+        Party(name="Maya R. Delgado", role="Employee", kind="person"),
+    ]
+    text = (
+        "Dear Maya, we are pleased to offer you a position. You will report to the Director. You will be paid "
+        "monthly. You agree to follow our policies. Your start date is March 3. You must keep Company information "
+        "confidential and you will not disclose it. You will not, during employment or for one year after, "
+        "solicit any employee of the Company. You may resign at any time. You are welcome."
+    )
+    assert _against(text, "non_solicit", parties) == [["Employee"]]
