@@ -195,7 +195,7 @@ def summary(analysis: Analysis) -> str:
             what = d.kind.replace("_", " ")
             parts.append(f"{what} {d.date.isoformat()}" if d.date else f"{what} {d.days} days")
         sentences.append("Dates to keep: " + _join(parts) + ".")
-    top = [risk.title.lower() for risk in analysis.risks[:3]]
+    top = list(dict.fromkeys(risk.title.lower() for risk in analysis.risks))[:3]
     if top:
         sentences.append("Look first at: " + "; ".join(top) + ".")
     else:
