@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from common.analysis import Analysis, Feedback, Findings, Money, Recommendation, Risk
+from common.analysis import Analysis, Feedback, Money, Recommendation, Risk
 from common.framing_table import (
     CONTRACT_NAMES,
     INDIVIDUAL_ROLES,
@@ -130,7 +130,7 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
                 feedback=feedback.get(rec_id),
             )
         )
-    findings = Findings(risks=analysis.findings.risks, feedback=feedback)
+    findings = analysis.findings.model_copy(update={"feedback": feedback})
     framed = analysis.model_copy(
         update={
             "perspective": perspective,

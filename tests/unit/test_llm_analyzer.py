@@ -12,6 +12,7 @@ import pytest
 
 from common.analysis import Usage
 from common.config import Settings
+from common.framing import frame
 from tests.openai_server import OpenAIServer, Recorded, Reply, completion, error, openai_server
 from worker.analyze import analyze
 from worker.chunking import count_tokens
@@ -251,7 +252,10 @@ def test_a_key_gives_the_llm_analysis_with_verified_quotes_and_usage(llm: OpenAI
     assert result.term is not None
     assert result.term.notice_period == "ninety (90) days"
     assert [(c.type, c.page) for c in result.clauses] == [("uncapped_liability", 2), ("governing_law", 2)]
-    assert [r.id for r in result.risks] == ["risk-1"]
+    assert result.findings is not None
+    assert [r.id for r in result.findings.risks] == ["risk-1"]
+    assert result.risks == []  # the Supplier's unlimited liability is no risk to the Customer
+    assert [r.id for r in frame(result, "Supplier").risks] == ["risk-1"]
     assert result.contract_type == "services"
     assert result.perspective == "Customer"
     assert (result.parties[0].name, result.parties[0].kind) == ("Acme Corp.", "organization")
