@@ -16,7 +16,7 @@ from functools import cached_property
 import ahocorasick_rs
 
 from common.analysis import Party, Risk
-from common.framing_table import catalogue_title
+from common.framing_table import INDIVIDUAL_ROLES, catalogue_title
 from worker.risk_rules import RISK_RULES, RiskRule
 
 MAX_QUOTE = 600
@@ -191,7 +191,7 @@ _POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0
 _MUTUAL = re.compile(
     r"\b(?:either|each|both|neither) (?:party|side|parties|sides|of us)\b|\bthe parties\b|\bwe each\b|\beach of us\b|"
     r"\bboth of us\b|\byou and (?:we|us)\b|\b(?:we|us) and you\b|\beither (?:you|\w+) or\b|"
-    r"\byou and \w+ (?:are|agree|each|waive|will|shall|both)\b|\b\w+ and you (?:are|agree|each|waive|will|shall|both)\b",
+    r"\byou and (?:the )?\w+ (?:are|agree|each|waive|will|shall|both)\b|\b\w+ and you (?:are|agree|each|waive|will|shall|both)\b",
     re.I,
 )
 _NOT_A_PARTY = frozenset(
@@ -303,6 +303,7 @@ _NOT_A_PARTY = frozenset(
 class _Actor:
     kind: str  # "you", "we", "mutual", "named", "unknown"
     name: str = ""
+    right: bool = False  # its verb gives it a right ("may enter") rather than a duty ("must give access")
 
 
 def _singular(word: str) -> str:
@@ -334,7 +335,7 @@ class _Roles:
                 labels.setdefault(_key(word), word)
                 top_role = max(top_role, text.count(word))
         you_count = text.lower().count("you")
-        you = you_count >= 8 and you_count > 3 * top_role
+        you = you_count >= 4 and you_count > 3 * top_role
         business = [
             p.role or p.name for p in parties if p.kind == "organization" and (p.role or "").lower() != "you"
         ]
@@ -367,6 +368,11 @@ class _Roles:
         """The roles a risk burdens, given who acts in it and whom the rule says that burdens."""
         if actor.kind in {"mutual", "unknown"}:
             return []
+        if burden == "by_verb":
+            burden = "others" if actor.right else "actor"
+        elif burden == "payer":
+            payer = actor.kind == "you" or _key(actor.name) in INDIVIDUAL_ROLES
+            burden = "actor" if payer else "others"
         known = _key(actor.name) in self.labels
         if burden in {"actor", "owner"}:
             if actor.kind == "you":
@@ -387,6 +393,12 @@ class _Roles:
 
 def _subject(text: str, limit: int | None = None) -> str | None:
     """The last subject (a party followed by a verb) that starts before `limit` in `text`."""
+    found = _subject_match(text, limit)
+    return found[0] if found else None
+
+
+def _subject_match(text: str, limit: int | None = None) -> tuple[str, bool] | None:
+    """The last subject before `limit`, and whether its verb gives it a right ("may", "reserves the right")."""
     last = None
     for match in _SUBJECT.finditer(text):
         if limit is not None and match.start() >= limit:
@@ -400,8 +412,15 @@ def _subject(text: str, limit: int | None = None) -> str | None:
             or words[0].lower() in _NOT_A_PARTY - {"company"}
         ) and not (words and words[0].lower() in {"either", "each", "both", "neither", "we", "you"}):
             continue
-        last = " ".join(words)
+        last = (" ".join(words), bool(_RIGHT.match(text, match.end())))
     return last
+
+
+_RIGHT = re.compile(
+    r"\s+(?:hereby\s+|also\s+|further\s+)?(?:may|can|could|reserves?|retains?|(?:is|shall be|will be)\s+entitled|"
+    r"(?:has|shall have|will have)\s+the\s+right|is\s+permitted)\b",
+    re.I,
+)
 
 
 def _possessor(text: str) -> str | None:
@@ -435,17 +454,21 @@ def _who(rule: RiskRule, page: _Page, match: re.Match[str], start: int, roles: _
         if rule.burden != "owner":
             named = _subject(span + " shall") or span
             return roles.resolve(named)
+        named_owner = roles.resolve(span, known_only=True)
+        if named_owner.kind != "unknown":
+            return named_owner
     before = page.text[max(start, match.start() - 200) : match.start()]
     inside = page.text[match.start() : match.end()]
     if _MUTUAL.search(before[-80:] + inside[:80]):
         return _Actor("mutual")
     around = before + inside[:60]
-    subject = _subject(around, len(before))
+    found = _subject_match(around, len(before))
     owner = _possessor(before[-120:] + inside)
     if rule.burden == "owner" and owner:
         return roles.resolve(owner, known_only=True)
-    if subject:
-        return roles.resolve(subject)
+    if found:
+        actor = roles.resolve(found[0])
+        return _Actor(actor.kind, actor.name, found[1])
     return roles.resolve(owner, known_only=True) if owner else _Actor("unknown")
 
 

@@ -5,7 +5,10 @@ Every pattern runs on the lower-cased page (a literal space in a pattern means a
 - `actor`: the party that acts carries it ("Employee will not solicit", "you agree to indemnify");
 - `others`: the party that acts holds a right over the others ("we may terminate your account", "Mozilla's
   liability is limited"); its counterparties carry it;
-- `owner`: the party whose thing it is ("your plan renews", "the Holder's investment").
+- `owner`: the party whose thing it is ("your plan renews", "the Holder's investment");
+- `by_verb`: `others` when the verb gives the actor a right ("Landlord may enter"), else `actor` ("Tenant must
+  give access");
+- `payer`: `actor` when the actor is the individual ("you will not get a refund"), else `others`.
 The party that acts is the pattern's `actor` group when it has one, else the subject nearest before the match.
 A party written as "either party", "both sides", "we each" makes the risk mutual (`against` is empty).
 `exclude` is searched in the sentence around the match (negations and look-alikes); `skip_sections` in the
@@ -22,7 +25,7 @@ from common.analysis import RiskCode
 from worker.clause_rules import gap
 from worker.clause_rules import rx as _rx
 
-Burden = Literal["actor", "others", "owner"]
+Burden = Literal["actor", "others", "owner", "by_verb", "payer"]
 
 
 def rx(*alternatives: str) -> re.Pattern[str]:
@@ -148,7 +151,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\b(?:early termination|cancellation|break|exit|termination) (?:fee|charge|penalty|payment)",
             rf"\bif (?:you|the \w+) (?:cancel|terminate|end){gap(100)}(?:remaining|balance of|rest of the term|until the end of the term)",
         ),
-        "actor",
+        "by_verb",
         exclude=rx(
             r"\bno (?:early )?(?:termination|cancellation|break) (?:fee|charge|penalty)",
             r"without (?:any )?(?:fee|charge|penalty)",
@@ -220,6 +223,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             "neither party",
             "no party",
             "neither of",
+            "r liability",
         ),
         rx(
             rf"\b(?:in no event|under no circumstances) (?:shall|will|is|are|does) (?P<actor>{gap(120)}?) (?:be )?(?:liable|responsible)",
@@ -227,6 +231,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             rf"(?:any|the|total|aggregate|maximum|entire|cumulative) (?:\w+ ){{0,2}}liability (?:of|for) (?P<actor>[\w’' ,.-]{{1,40}}?) {gap(150)}(?:limited to|not exceed|exceed)",
             rf"(?:’s|'s) (?:\w+ ){{0,2}}liability{gap(150)}(?:limited to|exceed|be capped)",
             r"\b(?:neither party|no party|neither of us|neither of the parties) (?:shall|will) (?:\w+ )?(?:be )?(?:liable|responsible)",
+            rf"\b(?P<actor>our|its|their|his|her) (?:\w+ ){{0,2}}liability{gap(150)}(?:limited to|exceed|be capped)",
             rf"\bdisclaims{gap(120)}(?:damages|liability)",
         ),
         "others",
@@ -329,7 +334,20 @@ RISK_RULES: tuple[RiskRule, ...] = (
     # --- money ------------------------------------------------------------------------------------------------
     RiskRule(
         "late_fee_or_penalty",
-        (" late", "returned", "dishono", "bounced", "interest", "charged", "liquidated", "holdover"),
+        (
+            " late",
+            "returned",
+            "dishono",
+            "bounced",
+            "interest",
+            "charged",
+            "liquidated",
+            "holdover",
+            "in possession",
+            "hold over",
+            "holds over",
+            "to occupy",
+        ),
         rx(
             r"\blate (?:payment )?(?:fee|charge|penalty)",
             r"\b(?:returned|dishonou?red|bounced) (?:payment|cheque|check) fee",
@@ -338,8 +356,9 @@ RISK_RULES: tuple[RiskRule, ...] = (
             rf"\b(?:fee|charge)s? (?:charged|payable|due) if {gap(80)}(?:does not|do not|fails? to) (?:make|pay)",
             r"\bliquidated damages\b",
             rf"\bholdover{gap(80)}(?:rent|rate|times|double|150|200)",
+            rf"\b(?:remains? in possession|holds? over|continues? to occupy){gap(200)}(?:\d{{3}} ?%|double|twice|one and one-half times)",
         ),
-        "actor",
+        "by_verb",
         exclude=rx(r"\bno late (?:fee|charge)", r"\bliquidated damages (?:are|is|shall be) not"),
         clause_type="liquidated_damages",
     ),
@@ -353,7 +372,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\bnot (?:be )?(?:entitled|eligible) (?:to|for) (?:a |any )?refund",
             r"\b(?:fees|payments|charges) (?:paid )?(?:are|is) (?:final|not refundable)",
         ),
-        "others",
+        "payer",
         exclude=rx(r"\bdeposit\b"),
     ),
     RiskRule(
@@ -364,7 +383,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             rf"\bdeposit{gap(80)}(?:forfeit|non-?refundable|will not be returned)",
             rf"\bdeductions? from{gap(40)}deposit",
         ),
-        "others",
+        "by_verb",
     ),
     RiskRule(
         "personal_guarantee",
@@ -380,11 +399,11 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "repayment_obligation",
         ("bonus", "relocation", "training", "tuition", "education", "cost", "claw", "advance"),
         rx(
-            rf"\b(?:may|can|will|shall|is entitled to) (?:\w+ ){{0,2}}(?:recover|claw ?back|recoup|deduct){gap(120)}(?:costs? of|bonus|relocation|training|tuition|education|advance)",
+            rf"\b(?:may|can|will|shall|is entitled to) (?:\w+ ){{0,2}}(?:recover|claw ?back|recoup|deduct){gap(120)}(?:bonus|relocation|training|tuition|education|educating|sign-on|signing)",
             rf"\b(?:must|shall|will|agrees? to) (?:\w+ )?(?:repay|reimburse|pay back|return){gap(100)}(?:bonus|signing|sign-on|relocation|training|tuition|education|advance)",
             r"\bclaw-?back\b",
         ),
-        "others",
+        "by_verb",
         exclude=rx(r"\b(?:no|not subject to|without) (?:any )?claw"),
     ),
     RiskRule(
@@ -402,10 +421,19 @@ RISK_RULES: tuple[RiskRule, ...] = (
     ),
     RiskRule(
         "data_sharing",
-        ("personal", "your", "sharing", "s information", "customer data"),
+        (
+            "personal",
+            "your",
+            "sharing",
+            "s information",
+            "customer data",
+            "information about",
+            "information regarding",
+        ),
         rx(
             rf"\b(?:share|sell|disclose|transfer|provide|rent)s? (?:your|the \w+(?:’s|'s)|personal|customer) (?:personal )?(?:information|data|details){gap(80)}(?:third part|affiliates?|partners?|financing|advertis|with)",
             r"\bsharing of (?:your|the \w+(?:’s|'s)|personal) (?:personal )?(?:information|data)",
+            rf"\b(?:share|sell|disclose|provide|report)s? (?:\w+ ){{0,2}}information (?:about|regarding|on) (?P<actor>you|the \w+|\w+){gap(80)}(?:third part|affiliates?|partners?|credit bureaus?|credit reporting|others)",
             rf"\ball rights necessary to operate{gap(100)}processing your (?:email|phone|personal|data|information)",
             r"\b(?:sell|rent)s? (?:your )?personal (?:information|data)",
         ),
@@ -437,7 +465,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\b(?:obtain|pull|review|request) (?:[\w’'-]+ ){0,3}(?:credit report|consumer report|credit check|credit history)",
             r"\b(?:inspect|audit|examine) (?:your|the \w+(?:’s|'s)) (?:books|records|accounts|home|premises|property)",
         ),
-        "actor",
+        "by_verb",
         exclude=rx(r"\bconducts?, to the extent", r"\bdoes not (?:permit|allow)"),
         clause_type="audit_rights",
     ),

@@ -142,3 +142,65 @@ def test_a_letter_that_calls_its_one_person_you_burdens_that_persons_role() -> N
         "solicit any employee of the Company. You may resign at any time. You are welcome."
     )
     assert _against(text, "non_solicit", parties) == [["Employee"]]
+
+
+TENANCY = LEASE_PARTIES
+EMPLOYMENT = [
+    Party(name="Acme Inc.", role="Company", kind="organization"),
+    Party(name="Jo Smith", role="Employee", kind="person"),
+]
+CREDIT = [
+    Party(name="Lendco LLC", role="Lender", kind="organization"),
+    Party(name="Jo Smith", role="Borrower", kind="person"),
+]
+TERMS = (
+    "You agree to these Terms. You must be 18. Your account is yours. You may use the app. You can leave. "
+)
+
+
+@pytest.mark.parametrize(
+    ("parties", "text", "code", "against"),
+    [
+        (TENANCY, "Landlord may enter the Premises at reasonable times to inspect or make repairs.",
+         "entry_or_inspection", ["Tenant"]),
+        (TENANCY, "Landlord may deduct from the security deposit any unpaid rent and the cost of repairs.",
+         "deposit_forfeiture", ["Tenant"]),
+        (TENANCY, "Each Tenant is jointly and severally liable for all obligations under this Lease.", "other",
+         ["Tenant"]),
+        (TENANCY, "Tenant shall indemnify and hold Landlord harmless from any claims arising from Tenant's use.",
+         "indemnity_by_you", ["Tenant"]),
+        (TENANCY, "Landlord shall not be liable for any damage to Tenant's personal property.", "liability_limited",
+         ["Tenant"]),
+        (TENANCY, "Tenant waives the right to a trial by jury in any action arising out of this Lease.",
+         "jury_waiver", ["Tenant"]),
+        (EMPLOYMENT, "Employee agrees to repay the signing bonus in full if Employee resigns within twelve months.",
+         "repayment_obligation", ["Employee"]),
+        (EMPLOYMENT, "The Company may terminate Employee's employment at any time, with or without cause.",
+         "termination_at_will", ["Employee"]),
+        (CREDIT, "Borrower shall pay a late fee of 5% of any installment not paid within 10 days of its due date.",
+         "late_fee_or_penalty", ["Borrower"]),
+        (CREDIT, "Lender may share information about Borrower with its affiliates and credit bureaus.",
+         "data_sharing", ["Borrower"]),
+        (CREDIT, "Borrower authorizes Lender to obtain a consumer credit report.", "entry_or_inspection",
+         ["Borrower"]),
+        ([], TERMS + "We may change these Terms at any time by posting the revised Terms.", "unilateral_changes",
+         ["You"]),
+        ([], TERMS + "We may suspend or terminate your account at any time without notice.", "termination_at_will",
+         ["You"]),
+        ([], TERMS + "You and the Company agree that any dispute will be resolved by binding arbitration.",
+         "arbitration", []),
+        ([], TERMS + "In no event will our total liability to you exceed the amount you paid us.",
+         "liability_limited", ["You"]),
+        ([], TERMS + "If you cancel before the end of your term, you will be charged an early termination fee.",
+         "early_termination_fee", ["You"]),
+    ],
+)  # fmt: skip
+def test_common_consumer_wording_is_read_for_the_right_side(
+    parties: list[Party], text: str, code: str, against: list[str]
+) -> None:
+    assert against in _against(text, code, parties)
+
+
+def test_a_deposit_deduction_is_no_repayment_obligation() -> None:
+    text = "Landlord may deduct from the security deposit any unpaid rent and the cost of repairing damage."
+    assert "repayment_obligation" not in _codes(text, LEASE_PARTIES)
