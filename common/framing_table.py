@@ -335,6 +335,19 @@ OTHER_TABLE: dict[str, Entry] = {
 # Roles that name the person facing a business; framing reads these as the individual side.
 INDIVIDUAL_ROLES = frozenset(
     [
+        *[
+            "trainee",
+            "apprentice",
+            "applicant",
+            "candidate",
+            "driver",
+            "courier",
+            "talent",
+            "influencer",
+            "player",
+            "athlete",
+        ],
+        *["homeowner", "guest", "debtor"],
         "you",
         "tenant",
         "lessee",

@@ -157,7 +157,10 @@ ROLE_WORDS = (
     "User", "Member", "Subscriber", "Guarantor", "Recipient", "Receiving Party", "Disclosing Party", "Owner",
     "Distributor", "Franchisee", "Franchisor", "Student", "Volunteer", "Creator", "Contributor", "Executive",
     "Worker", "Security Firm", "Agency", "Freelancer", "Artist", "Author", "Publisher", "Producer", "Occupant",
-    "Resident", "Renter", "Patient", "Debtor", "Creditor", "Issuer", "Purchaser", "Shareholder", "Partner",
+    "Resident", "Renter", "Patient", "Debtor", "Creditor", "Issuer", "Shareholder", "Partner", "Trainee",
+    "Apprentice", "Applicant", "Candidate", "Driver", "Courier", "Talent", "Influencer", "Player", "Athlete",
+    "Homeowner", "Guest", "Bank", "Platform", "Studio", "School", "Operator", "Manager", "Association", "Club",
+    "Fund", "Firm", "Host", "Trustee",
 )  # fmt: skip
 
 _VERB = (
