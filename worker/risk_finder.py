@@ -542,9 +542,10 @@ def _risk(
         end = page.sentence(max(match.end() - 1, start))[1]
     if page.is_heading(start, end):
         return None
-    if rule.exclude is not None and rule.exclude.search(page.low, start, end):
+    kept = rule.keep is not None and rule.keep.search(page.low, start, end)
+    if not kept and rule.exclude is not None and rule.exclude.search(page.low, start, end):
         return None
-    if rule.skip_sections is not None and rule.skip_sections.search(section(match.start())):
+    if not kept and rule.skip_sections is not None and rule.skip_sections.search(section(match.start())):
         return None
     actor = _who(rule, page, match, start, roles)
     q_start, q_end = _quote(page, start, end, match.start(), match.end())

@@ -40,6 +40,9 @@ class RiskRule:
     pattern: re.Pattern[str]
     burden: Burden
     exclude: re.Pattern[str] | None = None
+    keep: re.Pattern[str] | None = (
+        None  # wording in the sentence that overrides `exclude` and `skip_sections`
+    )
     skip_sections: re.Pattern[str] | None = None
     clause_type: str | None = None
     title: str | None = None  # only for `other`: what the risk is (framing reads its wording by this title)
@@ -83,6 +86,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "unilateral_changes",
         ("chang", "modif", "amend", "updat", "revis", "vary", "alter ", "increase", "raise"),
         rx(
+            r"\b(?:prices?|fees?|rates?|rent|these terms|the terms|pricing) (?:are|is) subject to change",
             rf"\b{MAY}\b{gap(60)}\b(?:change|changes|modify|amend|update|revise|vary|alter) (?:[\w’'-]+ ){{0,3}}(?:{THE_TERMS}|terms|prices?|fees?|rent|position|duties|payments?|plans?|features|compensation|salary|monthly payments)\b",
             rf"\bmay be (?:amended|modified|changed|waived){gap(60)}(?:amended|waived)?{gap(60)}(?:with|by) the (?:written )?consent of the (?P<actor>company|issuer|borrower)\b{gap(30)}(?:majority|requisite|required)",
             r"\b(?:may|can|will|shall) (?:\w+ ){0,2}(?:increase|raise) (?:the |your )?(?:rent|price|prices|fees?|subscription)",
@@ -132,6 +136,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\b(?:if|where|when|in the event|upon|should) (?:you|the \w+|\w+) (?:\w+ ){0,4}(?:breach|default|fail|violat|are in arrears|becomes? insolvent|is declared bankrupt)",
             r"you (?:can|may) (?:choose to )?(?:cancel|end|terminate) (?:\w+ ){0,6}at any time",
         ),
+        keep=rx(r"for any reason|for no reason|without (?:cause|reason)|sole discretion|at will|at-will"),
         skip_sections=rx(r"default|breach|remed|grounds|possession|forfeit|arrears|for cause"),
         clause_type="termination_for_convenience",
     ),
@@ -180,7 +185,11 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\brepresentative (?:action|proceeding)",
         ),
         "actor",
-        exclude=rx(r"\binclude[s]? information about"),
+        exclude=rx(
+            r"\binclude[s]? information about",
+            rf"\bnothing\b{gap(80)}(?:prevent|restrict|prohibit|waive)",
+            r"\bdoes not waive",
+        ),
     ),
     RiskRule(
         "jury_waiver",
@@ -288,6 +297,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"does not restrict",
             r"\bnot (?:enforceable|be enforced)",
             r"\bno covenant not to compete",
+            rf"\buse{gap(60)}(?:confidential|proprietary) information{gap(60)}compet",
         ),
         skip_sections=rx(r"notice|definitions"),
         clause_type="non_compete",

@@ -204,3 +204,17 @@ def test_common_consumer_wording_is_read_for_the_right_side(
 def test_a_deposit_deduction_is_no_repayment_obligation() -> None:
     text = "Landlord may deduct from the security deposit any unpaid rent and the cost of repairing damage."
     assert "repayment_obligation" not in _codes(text, LEASE_PARTIES)
+
+
+@pytest.mark.parametrize(
+    ("text", "code", "present"),
+    [
+        (TERMS + "We may terminate your account at any time, for any reason or no reason, including if you violate "
+         "these Terms.", "termination_at_will", True),
+        (TERMS + "Prices are subject to change.", "unilateral_changes", True),
+        (TERMS + "Nothing in these Terms prevents you from joining a class action.", "class_action_waiver", False),
+        ("Employee shall not use Confidential Information to compete with the Company.", "non_compete", False),
+    ],
+)  # fmt: skip
+def test_sentences_that_decide_a_rule_either_way(text: str, code: str, present: bool) -> None:
+    assert (code in _codes(text, EMPLOYMENT)) is present
