@@ -92,7 +92,7 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
     if analysis.findings is None:
         return analysis.model_copy(update={"perspective": perspective})
     side = side_of(analysis, perspective)
-    shown: list[Risk] = []
+    pairs: list[tuple[Risk, Risk]] = []  # (the framed risk, the finding it reads)
     kinds: set[tuple[str, str, tuple[str, ...]]] = set()
     for finding in _yours_first(analysis.findings.risks, perspective):
         # one risk of each kind for a reader; with no reader, one for each side it burdens
@@ -105,16 +105,18 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
         detail = wording.detail
         if perspective is None and finding.against:
             detail += f" It falls on: {', '.join(finding.against)}."
-        shown.append(
-            finding.model_copy(update={"severity": wording.severity, "title": entry.title, "detail": detail})
+        framed_risk = finding.model_copy(
+            update={"severity": wording.severity, "title": entry.title, "detail": detail}
         )
-    shown.sort(key=lambda risk: SEVERITY_ORDER[risk.severity])
+        pairs.append((framed_risk, finding))
+    pairs.sort(key=lambda pair: SEVERITY_ORDER[pair[0].severity])
+    shown = [framed_risk for framed_risk, _ in pairs]
 
     feedback: dict[str, Feedback] = dict(analysis.findings.feedback)
     feedback.update({rec.id: rec.feedback for rec in analysis.recommendations if rec.feedback is not None})
     recommendations: list[Recommendation] = []
     topics: set[str] = set()
-    for risk in shown:
+    for _, risk in pairs:
         topic = _topic(risk)
         if topic in topics:
             continue
@@ -183,7 +185,9 @@ def summary(analysis: Analysis) -> str:
     lead = f"This is {kind}" + (f" between {_join(names)}" if len(names) > 1 else "")
     if analysis.governing_law:
         lead += f", under the law of {analysis.governing_law}"
-    if analysis.perspective:
+    if analysis.perspective and role_key(analysis.perspective) == "you":
+        lead += "; it is read here from your side"
+    elif analysis.perspective:
         lead += f"; it is read here as the {analysis.perspective}"
     sentences = [lead + "."]
     if analysis.money:

@@ -137,3 +137,11 @@ def test_an_analysis_without_findings_keeps_its_own_risks(perspective: str | Non
     framed = frame(analysis, perspective)
     assert framed.risks == analysis.risks
     assert framed.perspective == perspective
+
+
+def test_advice_for_an_outside_the_catalogue_risk_follows_its_kind_not_its_framed_title() -> None:
+    framed = frame(_lease(_risk(1, "other", ["Tenant"], title="Non-disparagement")), "Tenant")
+    assert framed.risks[0].title == OTHER_TABLE["Non-disparagement"].title
+    assert framed.recommendations[0].id == "rec-other-non-disparagement"
+    assert framed.recommendations[0].text == OTHER_TABLE["Non-disparagement"].advice
+    assert frame(framed, "Tenant").recommendations == framed.recommendations
