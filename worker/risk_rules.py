@@ -51,7 +51,7 @@ class RiskRule:
 # Who may act: an optional subject before a modal ("we may", "Mozilla can", "the Company reserves the right to").
 MAY = r"(?:may|can|could|will|shall|reserves? the right to|retains? the right to|has the right to|is entitled to)"
 ANY_TIME = (
-    r"(?:at any time|for any reason|for no reason|without (?:cause|reason|notice|liability)|with or without "
+    r"(?:at any time|for any reason|for no reason|without (?:cause|reason|notice)|with or without "
     r"(?:cause|notice|reason)|in (?:its|our|their|his|her) (?:sole|absolute|sole and absolute) discretion|for "
     r"convenience|at will|at-will)"
 )
@@ -120,7 +120,6 @@ RISK_RULES: tuple[RiskRule, ...] = (
             "without cause",
             "without reason",
             "without notice",
-            "without liability",
             "with or without",
             "discretion",
             "convenience",
@@ -133,7 +132,9 @@ RISK_RULES: tuple[RiskRule, ...] = (
         ),
         "others",
         exclude=rx(
-            r"\b(?:if|where|when|in the event|upon|should) (?:you|the \w+|\w+) (?:\w+ ){0,4}(?:breach|default|fail|violat|are in arrears|becomes? insolvent|is declared bankrupt)",
+            r"\b(?:if|where|when|in the event|upon|should) (?:you|the \w+|\w+) (?:\w+ ){0,4}(?:breach|default|fail|violat|are in arrears|becomes? insolvent|is declared bankrupt|commences)",
+            r"\b(?:upon the occurrence|any of the following|following (?:events|grounds))",
+            r"\bif the other part(?:y|ies)\b",
             r"you (?:can|may) (?:choose to )?(?:cancel|end|terminate) (?:\w+ ){0,6}at any time",
         ),
         keep=rx(r"for any reason|for no reason|without (?:cause|reason)|sole discretion|at will|at-will"),
@@ -288,7 +289,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
         "non_compete",
         ("compet",),
         rx(
-            rf"\b(?:must|shall|will|agrees?) (?:not|never|to refrain from)\b{gap(120)}(?:compet|competitive business|competing business|competitor)",
+            rf"\b(?:must|shall|will|agrees?) (?:not|never|to refrain from)\b{gap(120)}\bcompet(?:e|es|ing|ition|itive|itor|itors)\b",
             rf"\bcovenant not to compete\b{gap(80)}(?:shall|will|is|for)",
         ),
         "actor",
