@@ -105,6 +105,8 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
         detail = wording.detail
         if perspective is None and finding.against:
             detail += f" It falls on: {', '.join(finding.against)}."
+        elif not finding.against:
+            detail += " It binds both sides."
         framed_risk = finding.model_copy(
             update={"severity": wording.severity, "title": entry.title, "detail": detail}
         )
