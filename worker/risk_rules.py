@@ -62,7 +62,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
     # --- renewal and changes -------------------------------------------------------------------------------
     RiskRule(
         "auto_renewal",
-        ("renew", "automatic"),
+        ("renew", "automatic", "until you cancel", "until cancel", "until it is cancel"),
         rx(
             r"\b(?:renews?|renewed|extended|continues?) (?:automatically|auto-?matically)",
             r"\bautomatic(?:ally)? (?:be )?(?:renew|extend)",
@@ -71,6 +71,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\btacit(?:ly)? renew|\brenewed tacitly",
             rf"\b(?:shall|will) (?:be )?(?:renew(?:ed)?|extend(?:ed)?)\b{gap(80)}\b(?:successive|additional|further)\b{gap(120)}\bunless\b",
             rf"\brenew(?:ed|s)?\b{gap(100)}\bunless\b{gap(60)}\bnotice of (?:non-?renewal|termination)",
+            rf"\b(?:charge|bill|renew)\w*{gap(120)}\buntil (?:you |it is |they are )?(?:cancel|terminate)",
             rf"\bautomatically (?:be )?(?:renewed|extended){gap(80)}(?:successive|additional|same|further|renewal)",
             rf"\bshall (?:be )?(?:renewed|extended){gap(60)}successive{gap(120)}unless",
             rf"\brenew(?:s|ed)?{gap(80)}until (?:you|either party|one party) (?:cancel|terminat)",
@@ -177,7 +178,7 @@ RISK_RULES: tuple[RiskRule, ...] = (
             r"\b(?:resolved|settled|decided|determined|submitted|referred) (?:\w+ ){0,6}(?:by|to|through|in) (?:final and )?(?:binding |final )?arbitration",
             r"\bbinding (?:individual )?arbitration",
             r"\bagree to arbitrate",
-            r"\bshall be arbitrated",
+            r"\b(?:shall|will|must) be arbitrated",
             r"\barbitration agreement\b",
         ),
         "actor",
@@ -424,9 +425,20 @@ RISK_RULES: tuple[RiskRule, ...] = (
     ),
     RiskRule(
         "no_repayment_or_dilution",
-        ("investment", "subordinat", "dilut", "guarantee", "assurance", "lose", "loss of all"),
+        (
+            "investment",
+            "subordinat",
+            "dilut",
+            "guarantee",
+            "assurance",
+            "lose",
+            "loss of all",
+            "economic risk",
+        ),
         rx(
-            r"\b(?:complete|total|entire|full) loss of (?:\w+ ){0,3}investment",
+            r"\b(?:complete|total|entire|full) loss of (?:[\w’'-]+ ){0,3}investment",
+            rf"\binvestment{gap(120)}\bincluding (?:a )?(?:complete|total|entire) loss",
+            rf"\bbear the economic risk of{gap(60)}investment",
             r"\b(?:lose|loss of) (?:all|the entire|some or all|all or part) (?:of )?(?:\w+ )?(?:investment|money)",
             rf"\bsubordinat\w* (?:in right of payment )?(?:to|and junior){gap(80)}(?:indebtedness|debt|senior|bank|lender)",
             r"\bdilut(?:ion|ed|e)\b",

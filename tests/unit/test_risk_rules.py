@@ -218,3 +218,16 @@ def test_a_deposit_deduction_is_no_repayment_obligation() -> None:
 )  # fmt: skip
 def test_sentences_that_decide_a_rule_either_way(text: str, code: str, present: bool) -> None:
     assert (code in _codes(text, EMPLOYMENT)) is present
+
+
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("The Investor can bear the economic risk of the Investor's investment, including a complete loss.",
+         "no_repayment_or_dilution"),
+        (TERMS + "We will charge your payment method each month until you cancel.", "auto_renewal"),
+        ("Any claim between the parties will be arbitrated under the JAMS rules.", "arbitration"),
+    ],
+)  # fmt: skip
+def test_investment_subscription_and_arbitration_wording(text: str, code: str) -> None:
+    assert code in _codes(text)
