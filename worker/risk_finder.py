@@ -190,7 +190,7 @@ def _is_subject(text: str, word: str) -> bool:
     return False
 
 
-_POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0,2}(?=(?:’s|'s)\b))")
+_POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b|\bmy\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0,2}(?=(?:’s|'s)\b))")
 _MUTUAL = re.compile(
     r"\b(?:either|each|both|neither) (?:party|side|parties|sides|of us)\b|\bthe parties\b|\bwe each\b|\beach of us\b|"
     r"\bboth of us\b|\byou and (?:we|us)\b|\b(?:we|us) and you\b|\beither (?:you|\w+) or\b|"
@@ -354,8 +354,8 @@ class _Roles:
         """Who a phrase names: you, we, both sides, a party's role, or nobody we know."""
         if _MUTUAL.search(text):
             return _Actor("mutual")
-        if re.search(r"\byour?\b", text, re.I):
-            return _Actor("you")
+        if re.search(r"\byour?\b|\bmy\b", text, re.I) or re.search(r"\bI\b", text):
+            return _Actor("you")  # the signer, whether the contract says "you" or "I"
         if re.search(r"\b(?:we|us|our)\b", text, re.I):
             return _Actor("we")
         low = " " + " ".join(text.casefold().split()) + " "

@@ -231,3 +231,8 @@ def test_sentences_that_decide_a_rule_either_way(text: str, code: str, present: 
 )  # fmt: skip
 def test_investment_subscription_and_arbitration_wording(text: str, code: str) -> None:
     assert code in _codes(text)
+
+
+def test_a_first_person_promise_binds_the_signer() -> None:
+    text = "I agree that during my employment and for one year after, I will not compete with the Company."
+    assert _against(text, "non_compete", EMPLOYMENT) == [["Employee"]]
