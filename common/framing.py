@@ -105,8 +105,6 @@ def frame(analysis: Analysis, perspective: str | None) -> Analysis:
         detail = wording.detail
         if perspective is None and finding.against:
             detail += f" It falls on: {', '.join(finding.against)}."
-        elif not finding.against:
-            detail += " It binds both sides."
         framed_risk = finding.model_copy(
             update={"severity": wording.severity, "title": entry.title, "detail": detail}
         )
@@ -181,10 +179,15 @@ def summary(analysis: Analysis) -> str:
         )
     kind = CONTRACT_NAMES[analysis.contract_type]
     names = [
-        p.name if not p.role or p.role.lower() in {"party", p.name.lower()} else f"{p.name} ({p.role})"
+        "you"
+        if p.name.lower() == "you"
+        else p.name
+        if not p.role or p.role.lower() in {"party", p.name.lower()}
+        else f"{p.name} ({p.role})"
         for p in analysis.parties[:4]
     ]
-    lead = f"This is {kind}" + (f" between {_join(names)}" if len(names) > 1 else "")
+    lead = ("These are" if analysis.contract_type == "terms_of_service" else "This is") + f" {kind}"
+    lead += f" between {_join(names)}" if len(names) > 1 else ""
     if analysis.governing_law:
         lead += f", under the law of {analysis.governing_law}"
     if analysis.perspective and role_key(analysis.perspective) == "you":

@@ -386,7 +386,7 @@ CONTRACT_NAMES: dict[ContractType, str] = {
     "lease": "a lease",
     "employment": "an employment agreement",
     "contractor": "a contractor agreement",
-    "terms_of_service": "terms of service",
+    "terms_of_service": "the terms of service",
     "nda": "a confidentiality agreement",
     "investment": "an investment agreement",
     "loan": "a financing agreement in which you repay money",
