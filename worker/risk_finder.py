@@ -20,7 +20,6 @@ from common.framing_table import INDIVIDUAL_ROLES, catalogue_title
 from worker.risk_rules import RISK_RULES, RiskRule
 
 MAX_QUOTE = 600
-_ROLES_FROM = 15_000  # roles are read from the document's opening characters
 _WINDOW = 350  # a rule's pattern runs within this many characters of one of its keywords
 YOU = "You"
 WE = "We"  # the business behind "we" when no party names it
@@ -176,18 +175,8 @@ _SUBJECT = re.compile(
     ).replace(" ", r"\s+")
 )
 
+_ROLE_WORDS = ahocorasick_rs.AhoCorasick(ROLE_WORDS)
 _VERB_AFTER = re.compile((r"s? (?i:" + _VERB + r")").replace(" ", r"\s+"))
-
-
-def _is_subject(text: str, word: str) -> bool:
-    """Whether `word` is somewhere the subject of a verb ("the Tenant must", "Employees shall")."""
-    at = text.find(word)
-    while at >= 0:
-        end = at + len(word)
-        if (at == 0 or not text[at - 1].isalnum()) and _VERB_AFTER.match(text, end):
-            return True
-        at = text.find(word, end)
-    return False
 
 
 _POSSESSIVE = re.compile(r"(?P<s>(?i:\byour\b|\bmy\b)|\b[A-Z][\w&-]*(?: [A-Z][\w&-]*){0,2}(?=(?:’s|'s)\b))")
@@ -328,17 +317,25 @@ class _Roles:
 
     @classmethod
     def read(cls, text: str, parties: Sequence[Party]) -> _Roles:
+        """Roles from the parties and from role words used as subjects in the opening; "you" counted throughout."""
         labels: dict[str, str] = {}
         for party in parties:
             if party.role and party.role.lower() not in {"party", "you", "we", "us"}:
                 labels.setdefault(_key(party.role), party.role)
-        top_role = 0
-        for word in ROLE_WORDS:
-            if word in text and _is_subject(text, word):
-                labels.setdefault(_key(word), word)
-                top_role = max(top_role, text.count(word))
+        mentions: dict[str, int] = {}
+        for index, start, end in _ROLE_WORDS.find_matches_as_indexes(text, overlapping=True):
+            word = ROLE_WORDS[index]
+            if (start and text[start - 1].isalnum()) or (
+                end < len(text) and text[end].isalpha() and text[end] != "s"
+            ):
+                continue
+            mentions[word] = mentions.get(word, 0) + 1
+            if _key(word) not in labels and _VERB_AFTER.match(text, end):
+                labels[_key(word)] = word
+        # a contract speaks to its reader as "you" when "you" outnumbers its most used role label
+        top_role = max((mentions.get(label, 0) for label in labels.values()), default=0)
         you_count = text.lower().count("you")
-        you = you_count >= 4 and you_count > 3 * top_role
+        you = you_count >= 4 and you_count > 2 * top_role
         business = [
             p.role or p.name for p in parties if p.kind == "organization" and (p.role or "").lower() != "you"
         ]
@@ -503,7 +500,7 @@ def find_risks(pages: Sequence[str], parties: Sequence[Party] = ()) -> list[Risk
     read: list[_Page] = []
     for text in pages:
         read.append(_Page.read(text, continued_note=bool(read) and read[-1].ends_in_note))
-    roles = _Roles.read("\n".join(pages)[:_ROLES_FROM], parties)
+    roles = _Roles.read("\n".join(pages), parties)
     found: list[Risk] = []
     seen: set[tuple[str, str, tuple[str, ...]]] = set()
     for number, page in enumerate(read):
