@@ -3,7 +3,8 @@
     python -m bench.quality --corpus /work/shared/data/cuad-dev [--analyzer offline] [--limit N] [--json OUT]
 
 Scores clause presence per CUAD category at document level (a category is predicted when the analysis has at
-least one clause of that type), field accuracy (parties, governing law, agreement/effective date, renewal term),
+least one clause of that type), field accuracy (parties: every labelled party found and no junk party, a
+predicted one matching no labelled name or alias; governing law, agreement/effective date, renewal term),
 the share of quotes found verbatim in the document, and throughput (a page is 3000 characters of .txt).
 """
 
@@ -166,19 +167,35 @@ def _names_match(a: str, b: str) -> bool:
     return x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x))
 
 
+def _answer_names(answer: str) -> list[str]:
+    """Every name and quoted alias in a CUAD Parties answer, the collective ones included."""
+    names: list[str] = []
+    for part in answer.split(";"):
+        names.append(re.split(r"[(\"“]", part, maxsplit=1)[0].strip(" ,"))
+        names.extend(re.findall(r"[\"“]([^\"”]+)[\"”]", part))
+    return [name for name in names if norm_name(name)]
+
+
+def junk_parties(analysis: Analysis, answer: str) -> list[str]:
+    """Predicted parties whose name matches no name or alias in the labelled answer."""
+    known = _answer_names(answer)
+    return [p.name for p in analysis.parties if not any(_names_match(p.name, name) for name in known)]
+
+
 def parties_ok(analysis: Analysis, answer: str) -> bool:
+    """Every labelled party is found (by name, or by its defined alias) and no predicted party is junk."""
     wanted = label_parties(answer)
     if not wanted:
         return not analysis.parties
     for name, alias in wanted:
         found = any(
             _names_match(p.name, name)
-            or (alias and (_names_match(p.name, alias) or _names_match(p.role, alias)))
+            or (alias and (_names_match(p.name, alias) or _names_match(p.role or "", alias)))
             for p in analysis.parties
         )
         if not found:
             return False
-    return True
+    return not junk_parties(analysis, answer)
 
 
 def norm_law(text: str) -> str:

@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from bisect import bisect_right
 from dataclasses import dataclass, field
-from datetime import date
 
-from common.analysis import Analysis, Clause, Findings, Party, Term
+from common.analysis import Analysis, Clause, Findings, Term
 from common.framing import frame
-from worker.clause_rules import RULES, Rule, rx
+from worker.clause_rules import RULES, Rule
+from worker.dates import effective_date
+from worker.governing_law import governing_law
+from worker.parties import find_parties
 from worker.risk_finder import find_risks
 
 MAX_QUOTE = 600
@@ -234,207 +236,7 @@ def _find(rule: Rule, pages: list[Page], found: dict[str, list[Hit]]) -> None:
                 break
 
 
-# --- key fields ------------------------------------------------------------------------------------------------
-
-_MONTHS = {
-    name: number
-    for number, names in enumerate(
-        [
-            ("january", "jan"),
-            ("february", "feb"),
-            ("march", "mar"),
-            ("april", "apr"),
-            ("may",),
-            ("june", "jun"),
-            ("july", "jul"),
-            ("august", "aug"),
-            ("september", "sept", "sep"),
-            ("october", "oct"),
-            ("november", "nov"),
-            ("december", "dec"),
-        ],
-        start=1,
-    )
-    for name in names
-}
-_MONTH_NAMES = (
-    r"january|february|march|april|may|june|july|august|september|october|november|december"
-    r"|jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec"
-)
-_DATE = re.compile(
-    "|".join(
-        [
-            rf"(?P<ma>{_MONTH_NAMES})\.? (?P<da>\d{{1,2}})(?:st|nd|rd|th)?,? ?(?P<ya>(?:19|20)\d\d)",
-            rf"(?P<db>\d{{1,2}})(?:st|nd|rd|th)? (?:day )?(?:of )?(?P<mb>{_MONTH_NAMES})\.?,? (?:in the year )?(?P<yb>(?:19|20)\d\d)",
-            r"(?P<mc>\d{1,2})/(?P<dc>\d{1,2})/(?P<yc>(?:19|20)\d\d)",
-            r"(?P<yd>(?:19|20)\d\d)-(?P<md>\d\d)-(?P<dd>\d\d)",
-        ]
-    ).replace(" ", r"\s*"),
-    re.IGNORECASE,
-)
-_DATE_CUES = rx(
-    r"effective (?:as of|on|date)",
-    r"dated (?:as of )?",
-    r"made (?:and entered into )?(?:as of|on|this)",
-    r"entered into (?:as of|on|this|effective)",
-    r"as of",
-    r"\bthis \d",
-    r"\bdate:",
-)
-
-
-def _date_from(match: re.Match[str]) -> date | None:
-    g = match.groupdict()
-    try:
-        for m, d, y in (("ma", "da", "ya"), ("mb", "db", "yb"), ("mc", "dc", "yc"), ("md", "dd", "yd")):
-            if g.get(y):
-                month = _MONTHS[g[m].lower()] if g[m].isalpha() else int(g[m])
-                return date(int(g[y]), month, int(g[d]))
-    except (ValueError, KeyError):
-        return None
-    return None
-
-
-def parse_date(text: str) -> date | None:
-    """The first date written in `text` ("June 1, 2020", "1st day of June, 2020", "6/1/2020"), as a date."""
-    for match in _DATE.finditer(text):
-        found = _date_from(match)
-        if found is not None:
-            return found
-    return None
-
-
-_EFFECTIVE_DEFINED = re.compile(
-    r"[\"“]?effective\s+date[\"”]?\s*(?:\)|shall\s+mean|means|is|of|:)", re.IGNORECASE
-)
-
-
-def _effective_date(head: str) -> date | None:
-    """The effective or agreement date: a defined Effective Date, else the first date after a cue in the preamble."""
-    low = _lower(head)
-    for match in _DATE.finditer(head):
-        found = _date_from(match)
-        if found is None:
-            continue
-        before = low[max(0, match.start() - 80) : match.start()]
-        if _DATE_CUES.search(before) or _EFFECTIVE_DEFINED.search(head, match.end(), match.end() + 40):
-            return found
-    return parse_date(head[:1500])
-
-
-_LAW_SENTENCE = re.compile(
-    r"(?:govern|constru|interpret|enforc|determin|subject)[^.;]{0,150}?\blaws?\s+(?:of|in)\s+(?P<place>[^,.;:()]{2,120})",
-    re.IGNORECASE,
-)
-_LAW_STOP = re.compile(
-    r"\s+(?:without|excluding|exclusive|applicable|as\s|except|other\s+than|that|which|in\s|regardless|including|to\s|"
-    r"shall|will|notwithstanding|irrespective|applied|governing|and\s+(?:the\s+)?(?:federal|united\s+states|applicable|any|all|"
-    r"its|their|of\s+the\s+united)|or\s+any|(?:and|or)\s+(?:shall|will|is)|for\s|with\s|by\s|without)",
-    re.IGNORECASE,
-)
-_STATE_PREFIX = re.compile(
-    r"^(?:the\s+)?(?:(?:state|commonwealth|province|district|government|kingdom)\s+of\s+)?(?:the\s+)?",
-    re.IGNORECASE,
-)
-
-
-def _governing_law(text: str) -> str | None:
-    """The jurisdiction named in a governing-law sentence: "Delaware", "England and Wales"."""
-    for match in _LAW_SENTENCE.finditer(text):
-        place = _LAW_STOP.split(match.group("place"), maxsplit=1)[0]
-        place = _STATE_PREFIX.sub("", " ".join(place.split())).strip(" ,.'\"")
-        if (
-            not place
-            or not place[0].isupper()
-            or place.split()[0].lower() in {"this", "such", "any", "each", "its", "said"}
-        ):
-            continue
-        if len(place.split()) > 6:
-            continue
-        if place.isupper():
-            place = " ".join(
-                w.capitalize() if w.lower() not in {"and", "of", "the"} else w.lower() for w in place.split()
-            )
-        return place
-    return None
-
-
-_BETWEEN = re.compile(
-    r"\b(?:by\s+and\s+(?:between|among)|between|among)\s+(?P<body>.{10,1500}?)(?:\.\s|\n\s*\n|\bwhereas\b|\brecitals?\b|\bwitnesseth\b|\bbackground\b|$)",
-    re.IGNORECASE | re.DOTALL,
-)
-_PARTY_SPLIT = re.compile(r"[;]|,?\s+and\s+(?=[A-Z][A-Za-z0-9&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+))")
-_ALIAS = re.compile(r"[\"“]([^\"”]{1,60})[\"”]")
-_NAME_END = re.compile(
-    r",?\s*\(|,\s+(?:a|an|the)\s|\s+(?:a|an)\s+(?:[A-Z][a-z]+\s+)?(?:corporation|company|limited|partnership|"
-    r"[A-Z][a-z]+\s+(?:corporation|company|limited))|,\s+(?:with|having|whose|located|organized|incorporated|"
-    r"registered|a\s)|\s+\(hereinafter|\s+hereinafter|,\s+(?:hereinafter)|\s+with\s+(?:its|offices|a\s+principal)",
-)
-
-
-_CORPORATE = re.compile(
-    r"(?<![\w&])((?:(?:[A-Z0-9][\w&'’.-]*|of|and|de|&),?[ \t]+){0,6}?[A-Z][\w&'’.-]*,?[ \t]+"
-    r"(?:Inc|Incorporated|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Company|Co|LP|L\.P|LLP|N\.A|B\.V|BV|AG|GmbH|S\.A|SA|plc|PLC|Pty|PTY|INC|LTD|CORP|CORPORATION|COMPANY|LIMITED)\b\.?)"
-)
-
-
-def _corporate_parties(head: str) -> list[Party]:
-    """Company names with a corporate suffix in the preamble, each with the defined term that follows it."""
-    preamble = head[:2500]
-    parties: list[Party] = []
-    seen: set[str] = set()
-    for match in _CORPORATE.finditer(preamble):
-        name = " ".join(match.group(1).split()).strip(" ,")
-        if name.split()[0].lower() in {"the", "this", "each", "such", "between", "and", "by", "among"}:
-            name = name.split(" ", 1)[1] if " " in name else ""
-        key = name.lower()
-        if not name or key in seen:
-            continue
-        seen.add(key)
-        alias = _ALIAS.search(preamble, match.end(), match.end() + 250)
-        parties.append(Party(name=name, role=alias.group(1).strip() if alias else "party"))
-        if len(parties) >= 6:
-            break
-    return parties
-
-
-def _parties(head: str) -> list[Party]:
-    between = _between_parties(head)
-    corporate = _corporate_parties(head)
-    if len(between) >= 2 and all(re.search(r"[A-Z]", p.name[:1]) for p in between):
-        return between
-    return corporate if len(corporate) >= len(between) else between
-
-
-def _between_parties(head: str) -> list[Party]:
-    match = _BETWEEN.search(head[:6000])
-    if not match:
-        return []
-    body = " ".join(match.group("body").split())
-    parties: list[Party] = []
-    for chunk in _PARTY_SPLIT.split(body):
-        chunk = chunk.strip(" ,")
-        if not chunk:
-            continue
-        end = _NAME_END.search(chunk)
-        name = chunk[: end.start()] if end else chunk[:80]
-        name = name.strip(" ,:")
-        if name.lower().startswith("and "):
-            name = name[4:]
-        if not name or len(name) > 120 or not re.search(r"[A-Za-z]", name):
-            continue
-        alias = _ALIAS.search(chunk)
-        role = alias.group(1).strip() if alias else "party"
-        if (
-            name.lower().strip('"“”') in {"the parties", "parties", "the company", "company"}
-            and alias is None
-        ):
-            continue
-        parties.append(Party(name=name.strip('"“” '), role=role))
-        if len(parties) >= 6:
-            break
-    return parties
-
+# --- term ------------------------------------------------------------------------------------------------------
 
 _DURATION = (
     r"(?:(?:an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|fifteen|eighteen|twenty|"
@@ -525,17 +327,11 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
     for rule in RULES:
         _find(rule, doc, found)
 
-    head = "\n".join(page.text for page in doc)[:8000]
-    parties = _parties(head)
-    effective = _effective_date(head[:5000])
-    law = None
-    for hit in found.get("governing_law", []):
-        law = _governing_law(hit.page.text[hit.start : min(len(hit.page.text), hit.end + 300)])
-        if law:
-            break
-    if law is None and found.get("governing_law"):
-        law = next((place for page in doc if (place := _governing_law(page.text))), None)
-    term = _term(found, "\n".join(page.text for page in doc))
+    text = "\n".join(page.text for page in doc)
+    parties = find_parties(text)
+    effective = effective_date(text)
+    law = governing_law(text)
+    term = _term(found, text)
 
     clauses = [
         Clause(

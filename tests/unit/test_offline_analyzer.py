@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 
 from common.analysis import Analysis
-from worker.offline_analyzer import _governing_law, analyze_offline, parse_date
+from worker.dates import parse_date
+from worker.governing_law import governing_law
+from worker.offline_analyzer import analyze_offline
 from worker.quotes import locate_quote
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cuad"
@@ -194,7 +196,7 @@ def test_effective_date_prefers_the_preamble_date() -> None:
     ],
 )
 def test_governing_law_extraction(sentence: str, expected: str | None) -> None:
-    assert _governing_law(sentence) == expected
+    assert governing_law(sentence) == expected
 
 
 def test_markup_in_the_contract_is_quoted_as_is() -> None:

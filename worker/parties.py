@@ -1,0 +1,312 @@
+"""Who a contract is between: names as written (a person's full name or an organisation's name, nothing
+else), the role the contract defines for each, and whether each is a person or an organisation.
+
+Sources, most reliable first: the preamble ("between X ("Tenant") and Y"), cover-term and signature labels
+("Employee\\nMaya R. Delgado", "Client: Helen Yoshida, an individual"), definitions of the drafter
+("Mozilla Corporation (referred to herein as "we," "us")"), company names in the preamble, and for terms that
+never name their user, "You".
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+
+from common.analysis import Party, PartyKind
+from worker.governing_law import JURISDICTIONS
+from worker.roles import LABEL_ROLES, is_business, is_individual
+
+MAX_PARTIES = 6
+YOU = Party(name="You", role="You", kind="person")
+
+_SUFFIX = (
+    r"(?:Inc|Incorporated|LLC|L\.L\.C|Ltd|Limited|Corp|Corporation|Company|Co|LP|L\.P|LLP|N\.A|B\.V|BV|AG|GmbH|"
+    r"S\.A|SA|S\.p\.A|plc|PLC|Pty|PTY|INC|LTD|CORP|CORPORATION|COMPANY|LIMITED|FSB|N\.V|NV|SE|KG)"
+)
+_HAS_SUFFIX = re.compile(rf"(?:^|[\s,]){_SUFFIX}\b\.?,?$|(?:^|[\s,]){_SUFFIX}\b")
+_ORG_WORDS = re.compile(
+    r"\b(?:bank|trust|fund|university|college|association|group|holdings?|partners|foundation|labs?|"
+    r"technolog(?:y|ies)|systems|software|services|solutions|enterprises|industries|international|media|"
+    r"capital|commons|pharma\w*|corporation|company|network|press|society|institute|council|authority|"
+    r"agency|studios?|ventures|communications|bio|robotics|analytics)\b",
+    re.IGNORECASE,
+)
+_CONNECTORS = frozenset({"of", "and", "de", "du", "la", "le", "the", "for", "&", "von", "van", "der", "y", "e", "da", "del", "dba", "d/b/a", "in", "on", "des", "di"})  # fmt: skip
+_NOT_NAME_WORDS = frozenset(
+    {
+        "agreement", "section", "article", "exhibit", "schedule", "whereas", "dated", "date", "between", "among",
+        "hereto", "hereinafter", "party", "parties", "signature", "name", "title", "none", "n/a", "by",
+        "effective", "witness", "address", "this", "such", "each", "any", "said", "all",
+    }
+)  # fmt: skip
+_GENERIC_WORDS = frozenset(
+    {j.lower() for name in JURISDICTIONS for j in name.split()}
+    | {"corporation", "limited", "liability", "company", "inc", "llc", "ltd", "corp", "co", "partnership",
+       "the", "a", "an", "of", "and", "state", "states", "united", "delaware", "general", "financial",
+       "non-banking", "individual", "entity", "organization", "you", "we", "us", "our"}
+)  # fmt: skip
+_LABEL_WORDS = frozenset(r.lower() for r in LABEL_ROLES)
+_PRONOUNS = frozenset({"we", "us", "our", "you", "your", "i", "me", "it"})
+_PERSON = re.compile(
+    r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\wÀ-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][\wÀ-ÿ'’-]+)){1,3}$"
+)
+
+
+def _clean(name: str) -> str:
+    name = " ".join(name.split())
+    name = re.sub(r"^(?:\(?[a-z0-9]{1,3}[.)]\s+)+", "", name)  # list numbering "1. ", "(a) "
+    name = re.sub(r"^(?:and|of|between|among|by|with)\s+", "", name, flags=re.IGNORECASE)
+    return name.strip(" ,;:\"“”'‘’*-")
+
+
+def plausible_name(name: str) -> bool:
+    """A person's or an organisation's name and nothing else: no sentence words, addresses or bare labels."""
+    words = name.split()
+    if not words or len(words) > 10 or len(name) > 100:
+        return False
+    suffixed = bool(_HAS_SUFFIX.search(name))
+    if any(ch.isdigit() for ch in name) and (not suffixed or (name[0].isdigit() and len(words) < 3)):
+        return False
+    if not (name[0].isupper() or name[0].isdigit()):
+        return False
+    lowered = [w.lower().strip(',.()"“”') for w in words]
+    if any(w in _NOT_NAME_WORDS for w in lowered):
+        return False
+    for word, low in zip(words, lowered, strict=True):
+        if word[0].islower() and low not in _CONNECTORS and not re.match(r"[a-z]+\.com", low):
+            return False
+    if all(w in _GENERIC_WORDS or not w.strip(",.") for w in lowered):
+        return False
+    if is_individual(name) or is_business(name) or name.lower() in _LABEL_WORDS:
+        return False  # a bare role ("Intern", "Security Firm") is not a name
+    return (
+        suffixed or len(words) >= 2 or name.isupper() or bool(re.search(r"[a-z][A-Z]", name)) or len(name) > 3
+    )
+
+
+def kind_of(name: str, role: str | None, individual_hint: bool = False) -> PartyKind:
+    """Person or organisation, from the name's shape, the role and what the text says of it."""
+    if name == "You":
+        return "person"
+    if _HAS_SUFFIX.search(name) or _ORG_WORDS.search(name):
+        return "organization"
+    if role and role.lower() in name.lower():
+        return "organization"  # a short name of the party as its label ("Blockchain Commons")
+    if _PERSON.match(name) or individual_hint:
+        return "person"
+    return "organization"
+
+
+def _alias(text: str) -> str | None:
+    """The defined term in a party's parentheses, preferring a name over a pronoun: ("Acme", "we", "us")."""
+    for paren in re.finditer(r"\(([^()]{0,160})\)", text):
+        terms = [t.strip(" ,.;:") for t in re.findall(r"[\"“”]([^\"“”]{1,40})[\"“”]", paren.group(1))]
+        terms = [t for t in terms if t]
+        if not terms:
+            continue
+        named = [t for t in terms if t.lower() not in _PRONOUNS]
+        return named[0] if named else terms[0]
+    return None
+
+
+# --- the preamble: "between X ("A") and Y ("B")" --------------------------------------------------------------
+
+_BETWEEN = re.compile(
+    r"\b(?:by\s+and\s+(?:between|among)|between|among)\s+(?P<body>.{4,1500}?)(?:(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bNo)\.\s|\n\s*\n|\bwhereas\b|\brecitals?\b|"
+    r"\bwitnesseth\b|\bbackground\b|\bnow,?\s+therefore\b|$)",
+    re.IGNORECASE | re.DOTALL,
+)
+_PARTY_SPLIT = re.compile(
+    r";|,?\s+and\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)))"
+)
+_NAME_END = re.compile(
+    r",?\s*\(|,\s+(?:a|an|the)\s|\s+(?:a|an)\s+(?:[A-Z][a-z]+\s+)?(?:corporation|company|limited|partnership|"
+    r"individual|[A-Z][a-z]+\s+(?:corporation|company|limited))|,\s+(?:with|having|whose|located|organized|"
+    r"incorporated|registered|residing|an?\s)|\s+(?:\(?hereinafter|residing|located|with\s+(?:its|offices|a\s+principal))"
+    r"|\s+(?:on|at|as)\s+(?:behalf|[\d])"
+)
+
+
+def _between(head: str) -> list[Party]:
+    match = _BETWEEN.search(head[:6000])
+    if not match:
+        return []
+    body = " ".join(match.group("body").split())
+    found: list[Party] = []
+    for chunk in _PARTY_SPLIT.split(body):
+        chunk = chunk.strip(" ,")
+        if re.fullmatch(r"(?:you|yourself)\b.{0,40}", chunk, re.IGNORECASE) and not _alias(chunk):
+            found.append(YOU)
+            continue
+        end = _NAME_END.search(chunk)
+        name = _clean(chunk[: end.start()] if end else chunk[:100])
+        if not plausible_name(name):
+            continue
+        role = _alias(chunk)
+        individual = bool(re.search(r"\ban\s+individual\b", chunk, re.IGNORECASE))
+        found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
+    return found
+
+
+# --- labels: cover terms, filled forms, signature blocks -------------------------------------------------------
+
+_ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in LABEL_ROLES)
+_LABELLED = re.compile(
+    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|[ \t]*\n(?:[ \t]*\n)?[ \t]*)"
+    r"(?P<name>[^\n]{2,140})",
+    re.IGNORECASE | re.MULTILINE,
+)
+_LABEL_NAME_END = re.compile(
+    r"\s+[—–-]\s|\s{2,}|,\s+(?:a|an|the)\s|\s+\(|\s+(?:by|signature|date|title|email|e-mail):",
+    re.IGNORECASE,
+)
+
+
+def _labelled(text: str) -> list[Party]:
+    found: list[Party] = []
+    for match in _LABELLED.finditer(text):
+        raw = match.group("name")
+        end = _LABEL_NAME_END.search(raw)
+        name = _clean(raw[: end.start()] if end else raw)
+        if not plausible_name(name) or not (_HAS_SUFFIX.search(name) or _PERSON.match(name)):
+            continue
+        role = " ".join(match.group("role").split())
+        role = role[0].upper() + role[1:] if role.islower() or role.isupper() else role
+        if role.isupper():
+            role = role.title()
+        individual = bool(re.search(r"\ban\s+individual\b", raw, re.IGNORECASE))
+        found.append(
+            Party(
+                name=name, role=role.title() if role.islower() else role, kind=kind_of(name, role, individual)
+            )
+        )
+    return found
+
+
+# --- the drafter of terms: "Mozilla Corporation (referred to herein as "we," "us")" ----------------------------
+
+_WE_DEFINED = re.compile(
+    r"(?P<name>(?:[A-Z][\w&'’.,-]*\s+){0,5}[A-Z][\w&'’.-]*,?)\s*\((?:[^()]{0,60}?)[\"“](?:we|us|our)[\"”,]",
+)
+_SUBJECT = re.compile(
+    r"\b(?P<name>[A-Z][\w'’-]+(?:\s+[A-Z][\w'’-]+){0,2})\s+(?:may|will|can|reserves|gives|shall|does\s+not|is\s+not|"
+    r"provides|offers)\b"
+)
+_NOT_SUBJECTS = frozenset(
+    {"you", "we", "the", "this", "these", "if", "any", "each", "your", "our", "it", "they", "such", "no", "neither",
+     "either", "nothing", "all", "that", "there", "he", "she", "services", "service", "terms", "agreement",
+     "content", "user", "users", "customer", "party", "parties", "company", "notice", "payment"}
+)  # fmt: skip
+
+
+def _drafter(text: str) -> list[Party]:
+    for match in _WE_DEFINED.finditer(text[:8000]):
+        name = _clean(match.group("name"))
+        name = re.sub(r"^(?:(?:[A-Z][\w'’]*\s+){0,6}(?:by|of|to|and|from|with)\s+)", "", name)
+        if plausible_name(name):
+            return [
+                Party(name=name, role=_alias(text[match.end("name") : match.end() + 80]), kind="organization")
+            ]
+    return []
+
+
+def _main_subject(text: str) -> Party | None:
+    """The business that terms speak of by name ("Mozilla may…", "Mozilla gives you…"), when it is plain."""
+    counts = Counter(
+        m.group("name")
+        for m in _SUBJECT.finditer(text)
+        if m.group("name").split()[0].lower() not in _NOT_SUBJECTS
+    )
+    if not counts:
+        return None
+    name, count = counts.most_common(1)[0]
+    return Party(name=name, role=name, kind="organization") if count >= 3 and plausible_name(name) else None
+
+
+# --- company names with a corporate suffix in the preamble -----------------------------------------------------
+
+_CORPORATE = re.compile(
+    r"(?<![\w&])((?:(?:[A-Z0-9][\w&'’.-]*|of|and|de|&),?[ \t]+){0,6}?[A-Z][\w&'’.-]*,?[ \t]+"
+    rf"{_SUFFIX}\b\.?)"
+)
+
+
+_VERB = re.compile(r"\b(?:offers|provides|is|are|will|may|shall|agrees?)\b")
+
+
+def _corporate(head: str) -> list[Party]:
+    found: list[Party] = []
+    for match in _CORPORATE.finditer(head[:2500]):
+        name = _clean(match.group(1))
+        if name.split()[0].lower() in {"the", "this", "each", "such", "between", "and", "by", "among"}:
+            name = name.split(" ", 1)[1] if " " in name else ""
+        if not plausible_name(name):
+            continue
+        after = head[match.end() : match.end() + 250]
+        before_paren = re.split(r"\.\s|\n\s*\n|\(", after, maxsplit=1)[0]
+        alias = (
+            None if _VERB.search(before_paren) else _alias(re.split(r"\.\s|\n\s*\n", after, maxsplit=1)[0])
+        )
+        found.append(Party(name=name, role=alias, kind="organization"))
+    return found
+
+
+# --- putting them together -------------------------------------------------------------------------------------
+
+
+def _key(name: str) -> str:
+    low = re.sub(r"[^a-z0-9 ]+", " ", name.lower())
+    low = re.sub(rf"\b(?:{_SUFFIX.lower()})\b|\bthe\b", " ", low)
+    return " ".join(low.split())
+
+
+def _same(a: str, b: str) -> bool:
+    x, y = _key(a), _key(b)
+    return bool(x) and bool(y) and (x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x)))
+
+
+def _merge(groups: list[list[Party]]) -> list[Party]:
+    merged: list[Party] = []
+    for group in groups:
+        for party in group:
+            same = next((i for i, p in enumerate(merged) if _same(p.name, party.name)), None)
+            if same is None:
+                merged.append(party)
+            elif merged[same].role is None and party.role is not None:
+                merged[same] = merged[same].model_copy(update={"role": party.role})
+    return merged[:MAX_PARTIES]
+
+
+_YOU_WORDS = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+
+
+def find_parties(text: str) -> list[Party]:
+    """The parties of the contract whose text (all pages, in order) is `text`."""
+    head = text[:8000]
+    between = _between(head)
+    labelled = _labelled(text)
+    drafter = _drafter(text)
+    groups = [between, drafter, labelled] if between else [drafter, labelled]
+    parties = _merge(groups)
+    if len([p for p in parties if p.name != "You"]) < 2:
+        parties = _merge([parties, _corporate(head)])
+    addresses_you = len(_YOU_WORDS.findall(text)) >= 25
+    if addresses_you and not any(p.kind == "organization" for p in parties):
+        subject = _main_subject(text)
+        if subject is not None:
+            parties = _merge([parties, [subject]])
+    if addresses_you and not any(p.kind == "person" for p in parties):
+        parties = [*parties, YOU][:MAX_PARTIES]
+    return parties
+
+
+def guess_perspective(parties: list[Party]) -> str | None:
+    """The role of the person facing a business, when the parties make it plain; else None."""
+    people = [p for p in parties if p.kind == "person" and p.role and not is_business(p.role)]
+    preferred = [p for p in people if is_individual(p.role)] or people
+    roles = {p.role for p in preferred}
+    if len(roles) == 1 and any(p.kind == "organization" or is_business(p.role) for p in parties):
+        return preferred[0].role
+    if "You" in roles:
+        return "You"
+    return None
