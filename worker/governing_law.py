@@ -44,11 +44,11 @@ _CHOICE = (
         rf"\blaws?\s+of\s+{_PLACE}[^.;]{{0,150}}?\b(?:will|shall)\s+(?:govern|apply|control)", re.IGNORECASE
     ),
     re.compile(
-        r"(?P<place>(?:[A-Z][\w'’]+\s+){0,3}[A-Z][\w'’]+)\s+law\s+(?:will|shall|is\s+to)?\s*(?:govern|appl(?:y|ies)|control)",
+        r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+law\s+(?:will|shall|is\s+to)?\s*(?:govern|appl(?:y|ies)|control)",
     ),
     re.compile(
         r"(?:governed|construed|interpreted)\s+(?:by|under|in\s+accordance\s+with)\s+(?:the\s+)?(?:substantive\s+|internal\s+)?"
-        r"(?P<place>(?:[A-Z][\w'’]+\s+){0,3}[A-Z][\w'’]+)\s+law\b",
+        r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+law\b",
     ),
 )
 # A heading or cover-term label followed by the place alone: "Governing Law: Florida", "Governing Law\nColorado".
@@ -123,15 +123,33 @@ def governing_law(text: str) -> str | None:
         labelled = _known(match.group("place"))
         if labelled:
             return labelled
-    best: tuple[int, str] | None = None
-    for pattern in _CHOICE:
-        for match in pattern.finditer(text):
-            if best is not None and match.start() >= best[0]:
-                break
-            if _FORMED.search(text, max(0, match.start("place") - 60), match.start("place")):
-                continue
-            place = jurisdiction(match.group("place"))
-            if place:
-                best = (match.start(), place)
-                break
-    return best[1] if best else None
+    for lo, hi in _windows_around_law(text):
+        best: tuple[int, str] | None = None
+        for pattern in _CHOICE:
+            for match in pattern.finditer(text, lo, hi):
+                if best is not None and match.start() >= best[0]:
+                    break
+                if _FORMED.search(text, max(0, match.start("place") - 60), match.start("place")):
+                    continue
+                place = jurisdiction(match.group("place"))
+                if place:
+                    best = (match.start(), place)
+                    break
+        if best is not None:
+            return best[1]
+    return None
+
+
+def _windows_around_law(text: str) -> list[tuple[int, int]]:
+    """Spans around each "law" in reading order, merged where they overlap: the choice patterns run only there."""
+    low = text.lower()
+    windows: list[tuple[int, int]] = []
+    at = low.find("law")
+    while at >= 0:
+        lo, hi = max(0, at - 260), min(len(text), at + 200)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+        at = low.find("law", at + 3)
+    return windows

@@ -9,9 +9,12 @@ from dataclasses import dataclass, field
 from common.analysis import Analysis, Clause, Findings, Term
 from common.framing import frame
 from worker.clause_rules import RULES, Rule
+from worker.contract_type import contract_type
 from worker.dates import effective_date
+from worker.deadlines import find_deadlines
 from worker.governing_law import governing_law
-from worker.parties import find_parties
+from worker.money import find_money
+from worker.parties import find_parties, guess_perspective
 from worker.risk_finder import find_risks
 
 MAX_QUOTE = 600
@@ -331,6 +334,9 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
     parties = find_parties(text)
     effective = effective_date(text)
     law = governing_law(text)
+    kind = contract_type(text, parties)
+    money = find_money(pages)
+    deadlines = find_deadlines(pages)
     term = _term(found, text)
 
     clauses = [
@@ -356,6 +362,10 @@ def analyze_offline(pages: list[str], document_id: str) -> Analysis:
         governing_law=law,
         clauses=clauses,
         findings=Findings(risks=find_risks(pages, parties)),
+        contract_type=kind,
+        perspective=guess_perspective(parties),
+        money=money,
+        deadlines=deadlines,
     )
     # worker.analyze verifies every quote, once, for both analyzers; framing is pure and cheap
     return frame(analysis, analysis.perspective)

@@ -277,7 +277,7 @@ def _merge(groups: list[list[Party]]) -> list[Party]:
     return merged[:MAX_PARTIES]
 
 
-_YOU_WORDS = re.compile(r"\byou(?:r|rs)?\b", re.IGNORECASE)
+_YOU_WORDS = re.compile(r"\byou(?:r|rs)?\b")
 
 
 def find_parties(text: str) -> list[Party]:
@@ -290,7 +290,7 @@ def find_parties(text: str) -> list[Party]:
     parties = _merge(groups)
     if len([p for p in parties if p.name != "You"]) < 2:
         parties = _merge([parties, _corporate(head)])
-    addresses_you = len(_YOU_WORDS.findall(text)) >= 25
+    addresses_you = len(_YOU_WORDS.findall(text.lower())) >= 25
     if addresses_you and not any(p.kind == "organization" for p in parties):
         subject = _main_subject(text)
         if subject is not None:
