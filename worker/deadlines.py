@@ -153,8 +153,8 @@ def find_deadlines(pages: list[str]) -> list[Deadline]:
                 continue
             if _EXAMPLE.search(sentence):
                 continue
-            kind = next((k for k, cue in NOTICE_KINDS if cue.search(sentence)), None)
+            kinds = [k for k, cue in NOTICE_KINDS if cue.search(sentence)]
             days = _days(match)
-            if kind is not None and days:
-                add(kind, None, days, sentence.strip())
+            if kinds and days:
+                add(kinds[0], None, days, sentence.strip())
     return found
