@@ -161,7 +161,8 @@ def label_parties(answer: str) -> list[tuple[str, str]]:
 
 
 def _names_match(a: str, b: str) -> bool:
-    x, y = norm_name(a), norm_name(b)
+    """Same name, ignoring case, punctuation, corporate suffixes and spaces ("IndeLiving" is "Inde Living")."""
+    x, y = norm_name(a).replace(" ", ""), norm_name(b).replace(" ", "")
     if not x or not y:
         return False
     return x == y or (min(len(x), len(y)) >= 4 and (x in y or y in x))

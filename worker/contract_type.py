@@ -29,6 +29,7 @@ BODY_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
 _TITLE_LINES = 40
 _TITLE_LENGTH = 80
 _BODY_MINIMUM = 20
+_BODY_CHARS = 30_000
 
 
 def _title_lines(text: str) -> list[str]:
@@ -47,7 +48,7 @@ def contract_type(text: str, parties: list[Party]) -> ContractType:
         for kind, cue in TITLE_CUES:
             if cue.search(line):
                 return kind
-    low = text.lower()
+    low = text[:_BODY_CHARS].lower()
     counts = {kind: len(cue.findall(low)) for kind, cue in BODY_CUES}
     kind, count = max(counts.items(), key=lambda item: item[1])
     if count >= _BODY_MINIMUM:

@@ -116,7 +116,7 @@ def _labelled(text: str) -> dict[str, date]:
 
 
 # "executed this 14th day of October, 2024, but effective … on the Effective Date": a signing date, not the start.
-_NOT_EFFECTIVE_AFTER = re.compile(r"^[^.;]{0,20}?\bbut\s+effective\b", re.IGNORECASE)
+_NOT_EFFECTIVE_AFTER = re.compile(r"[^.;]{0,20}?\bbut\s+effective\b", re.IGNORECASE)
 
 
 def effective_date(text: str, head_chars: int = 5000) -> date | None:

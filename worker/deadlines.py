@@ -49,9 +49,8 @@ _NOTICE = re.compile(
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")\s*(?:\(\s*(?P<digits>\d{1,3})\s*\)\s*)?"
     r"(?:business\s+|calendar\s+)?(?P<unit>day|week|month)s?['’]?\s+"
-    r"(?:(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?notice|prior|before|in\s+advance)",
-    re.IGNORECASE,
-)
+    r"(?:(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?notice|prior|before|in\s+advance)"
+)  # run on lower-cased text
 NOTICE_KINDS: tuple[tuple[DeadlineKind, re.Pattern[str]], ...] = (
     ("renewal_notice", re.compile(r"renew", re.I)),
     (
@@ -89,23 +88,26 @@ def _sentence(page: str, start: int, end: int) -> tuple[int, int]:
 
 def _days(match: re.Match[str]) -> int | None:
     raw = match.group("digits") or match.group("num")
-    number = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw.lower())
-    return number * _UNIT_DAYS[match.group("unit").lower()] if number else None
+    number = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
+    return number * _UNIT_DAYS[match.group("unit")] if number else None
 
 
 def _notice_periods(page: str) -> list[re.Match[str]]:
     """Durations before a notice ("30 days' written notice", "sixty (60) days prior"), looked for only near the
-    word "notice" since a sentence without it holds no notice period."""
+    word "notice" since a sentence without it holds no notice period. Offsets are the page's."""
     low = page.lower()
-    found: list[re.Match[str]] = []
+    if len(low) != len(page):  # a few characters lengthen when lower-cased: keep offsets exact
+        low = "".join(c if len(c.lower()) != 1 else c.lower() for c in page)
+    windows: list[tuple[int, int]] = []
     at = low.find("notice")
-    done = 0
     while at >= 0:
-        for match in _NOTICE.finditer(page, max(done, at - 200), min(len(page), at + 200)):
-            found.append(match)
-            done = match.end()
-        at = low.find("notice", max(at + 6, done))
-    return found
+        lo, hi = max(0, at - 200), min(len(low), at + 200)
+        if windows and lo <= windows[-1][1]:
+            windows[-1] = (windows[-1][0], hi)
+        else:
+            windows.append((lo, hi))
+        at = low.find("notice", at + 6)
+    return [match for lo, hi in windows for match in _NOTICE.finditer(low, lo, hi)]
 
 
 def find_deadlines(pages: list[str]) -> list[Deadline]:

@@ -23,10 +23,7 @@ _WORDS = (
 _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d{1,2}))?(?!\d)"
 # An amount with a symbol ("$1,250.00", "£ 300"), an ISO code ("1,250 USD") or a currency word ("500 dollars").
 _AMOUNTS = (
-    re.compile(
-        rf"(?P<sym>US\$|C\$|A\$|[$£€¥])\s?{_NUMBER}(?!\s*%)(?P<scale>\s*(?:million|billion|thousand)\b)?",
-        re.I,
-    ),
+    re.compile(rf"(?P<sym>[$£€¥])\s?{_NUMBER}(?!\s*%)(?P<scale>\s*(?i:million|billion|thousand)\b)?"),
     re.compile(rf"(?<![\w.]){_NUMBER}\s?(?P<code>{'|'.join(_CODES)})\b"),
     re.compile(
         rf"(?<![\w.$£€,]){_NUMBER}\s+(?P<word>(?:united\s+states\s+|u\.s\.\s+)?dollars|pounds|euros)\b", re.I
@@ -138,15 +135,44 @@ def _document_currency(text: str) -> str:
     return best if counts[best] else "USD"
 
 
+_SYMBOL_PREFIX = re.compile(r"(?<![A-Za-z])(?:US|C|A)$")
+
+
+def _symbol_currency(page: str, at: int, symbol: str) -> str:
+    """The currency of a symbol, with the letters written right before it ("US$", "C$", "A$")."""
+    prefix = _SYMBOL_PREFIX.search(page, max(0, at - 3), at)
+    return _SYMBOLS.get((prefix.group(0) if prefix else "") + symbol, _SYMBOLS[symbol])
+
+
+def _near(text: str, words: tuple[str, ...], pattern: re.Pattern[str]) -> list[re.Match[str]]:
+    """Matches of a pattern ending in one of `words`, looked for only just before each word (much faster than
+    scanning the page for numbers)."""
+    found: list[re.Match[str]] = []
+    done = 0
+    for word in words:
+        at = text.find(word)
+        while at >= 0:
+            for match in pattern.finditer(text, max(done, at - 40), at + 40):
+                found.append(match)
+                done = match.end()
+            at = text.find(word, at + len(word))
+        done = 0
+    return found
+
+
 def _amounts(page: str) -> list[re.Match[str]]:
     """Every written amount on the page in reading order, each once (a symbol wins over a word after it)."""
     low = page.lower()
-    patterns = [_AMOUNTS[0]]
-    if any(code in page for code in _CODES):
-        patterns.append(_AMOUNTS[1])
-    if any(word in low for word in ("dollar", "pound", "euro")):
-        patterns.append(_AMOUNTS[2])
-    matches = sorted((m for pattern in patterns for m in pattern.finditer(page)), key=lambda m: m.start())
+    matches = [
+        *_AMOUNTS[0].finditer(page),
+        *_near(page, _CODES, _AMOUNTS[1]),
+        *(
+            _near(page, ("dollar", "Dollar", "DOLLAR", "pound", "Pound", "euro", "Euro"), _AMOUNTS[2])
+            if any(w in low for w in ("dollar", "pound", "euro"))
+            else []
+        ),
+    ]
+    matches.sort(key=lambda m: m.start())
     kept: list[re.Match[str]] = []
     for match in matches:
         if not kept or match.start() >= kept[-1].end():
@@ -183,7 +209,7 @@ def find_money(pages: list[str]) -> list[Money]:
                 continue
             groups = match.groupdict()
             if groups.get("sym"):
-                code = _SYMBOLS.get(groups["sym"].upper(), "USD")
+                code = _symbol_currency(page, match.start(), groups["sym"])
             elif groups.get("code"):
                 code = groups["code"].upper()
             else:

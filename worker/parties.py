@@ -14,7 +14,7 @@ from collections import Counter
 
 from common.analysis import Party, PartyKind
 from worker.governing_law import JURISDICTIONS
-from worker.roles import LABEL_ROLES, is_business, is_individual
+from worker.roles import LABEL_ROLES, is_business, is_individual, is_role_word
 
 MAX_PARTIES = 6
 YOU = Party(name="You", role="You", kind="person")
@@ -36,16 +36,20 @@ _NOT_NAME_WORDS = frozenset(
     {
         "agreement", "section", "article", "exhibit", "schedule", "whereas", "dated", "date", "between", "among",
         "hereto", "hereinafter", "party", "parties", "signature", "name", "title", "none", "n/a", "by",
-        "effective", "witness", "address", "this", "such", "each", "any", "said", "all",
+        "effective", "witness", "address", "this", "such", "each", "any", "said", "all", "stock", "shares",
+        "securities",
     }
 )  # fmt: skip
 _GENERIC_WORDS = frozenset(
     {j.lower() for name in JURISDICTIONS for j in name.split()}
     | {"corporation", "limited", "liability", "company", "inc", "llc", "ltd", "corp", "co", "partnership",
        "the", "a", "an", "of", "and", "state", "states", "united", "delaware", "general", "financial",
-       "non-banking", "individual", "entity", "organization", "you", "we", "us", "our"}
+       "non-banking", "individual", "entity", "organization", "you", "we", "us", "our", "technology",
+       "management", "international", "holdings", "group", "services", "partners"}
 )  # fmt: skip
 _LABEL_WORDS = frozenset(r.lower() for r in LABEL_ROLES)
+# "2.1 Position. The Company", "Fee. The Company": a section number or a sentence break inside is no name.
+_SECTION_OR_SENTENCE = re.compile(r"\d+\.\d|[a-z]{3,}\.\s+[A-Z]")
 _PRONOUNS = frozenset({"we", "us", "our", "you", "your", "i", "me", "it"})
 _PERSON = re.compile(
     r"^(?:(?:Dr|Mr|Mrs|Ms|Prof)\.?\s+)?[A-Z][\wÀ-ÿ'’-]+(?:\s+(?:[A-Z]\.|[A-Z][\wÀ-ÿ'’-]+)){1,3}$"
@@ -54,30 +58,37 @@ _PERSON = re.compile(
 
 def _clean(name: str) -> str:
     name = " ".join(name.split())
+    name = re.sub(
+        r"^.*\b(?:19|20)\d\d\b\.?\s+(?=\S)", "", name
+    )  # a date before the name: "April 7, 2020 Acme Inc."
     name = re.sub(r"^(?:\(?[a-z0-9]{1,3}[.)]\s+)+", "", name)  # list numbering "1. ", "(a) "
     name = re.sub(r"^(?:and|of|between|among|by|with)\s+", "", name, flags=re.IGNORECASE)
     return name.strip(" ,;:\"“”'‘’*-")
 
 
-def plausible_name(name: str) -> bool:
-    """A person's or an organisation's name and nothing else: no sentence words, addresses or bare labels."""
+def plausible_name(name: str, defined: bool = False) -> bool:
+    """A person's or an organisation's name and nothing else: no sentence words, addresses or bare labels.
+
+    `defined`: the text gives the name a defined term ("ebix.com, Inc. ("ebix")"), so lower case is allowed."""
     words = name.split()
     if not words or len(words) > 10 or len(name) > 100:
         return False
     suffixed = bool(_HAS_SUFFIX.search(name))
     if any(ch.isdigit() for ch in name) and (not suffixed or (name[0].isdigit() and len(words) < 3)):
         return False
-    if not (name[0].isupper() or name[0].isdigit()):
+    if _SECTION_OR_SENTENCE.search(name):
+        return False
+    if not (name[0].isupper() or name[0].isdigit() or defined):
         return False
     lowered = [w.lower().strip(',.()"“”') for w in words]
     if any(w in _NOT_NAME_WORDS for w in lowered):
         return False
     for word, low in zip(words, lowered, strict=True):
-        if word[0].islower() and low not in _CONNECTORS and not re.match(r"[a-z]+\.com", low):
+        if word[0].islower() and low not in _CONNECTORS and not defined and not re.match(r"[a-z]+\.com", low):
             return False
     if all(w in _GENERIC_WORDS or not w.strip(",.") for w in lowered):
         return False
-    if is_individual(name) or is_business(name) or name.lower() in _LABEL_WORDS:
+    if is_role_word(name) or name.lower() in _LABEL_WORDS:
         return False  # a bare role ("Intern", "Security Firm") is not a name
     return (
         suffixed or len(words) >= 2 or name.isupper() or bool(re.search(r"[a-z][A-Z]", name)) or len(name) > 3
@@ -100,7 +111,10 @@ def kind_of(name: str, role: str | None, individual_hint: bool = False) -> Party
 def _alias(text: str) -> str | None:
     """The defined term in a party's parentheses, preferring a name over a pronoun: ("Acme", "we", "us")."""
     for paren in re.finditer(r"\(([^()]{0,160})\)", text):
-        terms = [t.strip(" ,.;:") for t in re.findall(r"[\"“”]([^\"“”]{1,40})[\"“”]", paren.group(1))]
+        terms = [
+            re.sub(r"^the\s+", "", t.strip(" ,.;:"), flags=re.IGNORECASE)
+            for t in re.findall(r"[\"“”]([^\"“”]{1,40})[\"“”]", paren.group(1))
+        ]
         terms = [t for t in terms if t]
         if not terms:
             continue
@@ -117,13 +131,14 @@ _BETWEEN = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _PARTY_SPLIT = re.compile(
-    r";|,?\s+and\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)))"
+    r";|,?\s+(?i:and)\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)"
+    r"|[a-z]\w*[.-][\w.-]+[^()]{0,60}\(\s*(?:the\s+)?[\"“]))"  # or a lower-case name ("ebix.com") given a defined term
 )
 _NAME_END = re.compile(
     r",?\s*\(|,\s+(?:a|an|the)\s|\s+(?:a|an)\s+(?:[A-Z][a-z]+\s+)?(?:corporation|company|limited|partnership|"
     r"individual|[A-Z][a-z]+\s+(?:corporation|company|limited))|,\s+(?:with|having|whose|located|organized|"
     r"incorporated|registered|residing|an?\s)|\s+(?:\(?hereinafter|residing|located|with\s+(?:its|offices|a\s+principal))"
-    r"|\s+(?:on|at|as)\s+(?:behalf|[\d])"
+    r"|\s+(?:on|at|as)\s+(?:behalf|[\d])|,?\s+(?:a/k/a|f/k/a|aka)\b|,\s+\d"
 )
 
 
@@ -140,9 +155,9 @@ def _between(head: str) -> list[Party]:
             continue
         end = _NAME_END.search(chunk)
         name = _clean(chunk[: end.start()] if end else chunk[:100])
-        if not plausible_name(name):
-            continue
         role = _alias(chunk)
+        if not plausible_name(name, defined=role is not None):
+            continue
         individual = bool(re.search(r"\ban\s+individual\b", chunk, re.IGNORECASE))
         found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
     return found
@@ -200,7 +215,10 @@ _NOT_SUBJECTS = frozenset(
 
 
 def _drafter(text: str) -> list[Party]:
-    for match in _WE_DEFINED.finditer(text[:8000]):
+    head = text[:8000]
+    if not re.search(r"[\"“](?:we|us|our)[\"”,]", head):
+        return []
+    for match in _WE_DEFINED.finditer(head):
         name = _clean(match.group("name"))
         name = re.sub(r"^(?:(?:[A-Z][\w'’]*\s+){0,6}(?:by|of|to|and|from|with)\s+)", "", name)
         if plausible_name(name):
@@ -234,9 +252,17 @@ _CORPORATE = re.compile(
 _VERB = re.compile(r"\b(?:offers|provides|is|are|will|may|shall|agrees?)\b")
 
 
+_PREAMBLE_END = re.compile(r"\b(?:whereas|recitals?|background|witnesseth)\b", re.IGNORECASE)
+# EDGAR's page footer names the filer, who is often no party: "Source: ACME CORP, 10-K, 3/1/2019".
+_SOURCE_FOOTER = re.compile(r"Source:\s*[^\n]{0,120}?\d{1,2}/\d{1,2}/\d{4}")
+
+
 def _corporate(head: str) -> list[Party]:
     found: list[Party] = []
-    for match in _CORPORATE.finditer(head[:2500]):
+    preamble = head[:2500]
+    end = _PREAMBLE_END.search(preamble, 200)
+    preamble = preamble[: end.start()] if end else preamble
+    for match in _CORPORATE.finditer(preamble):
         name = _clean(match.group(1))
         if name.split()[0].lower() in {"the", "this", "each", "such", "between", "and", "by", "among"}:
             name = name.split(" ", 1)[1] if " " in name else ""
@@ -278,10 +304,12 @@ def _merge(groups: list[list[Party]]) -> list[Party]:
 
 
 _YOU_WORDS = re.compile(r"\byou(?:r|rs)?\b")
+_YOU_MINIMUM = 25  # a text saying "you" this often addresses its reader
 
 
 def find_parties(text: str) -> list[Party]:
     """The parties of the contract whose text (all pages, in order) is `text`."""
+    text = _SOURCE_FOOTER.sub(" ", text)
     head = text[:8000]
     between = _between(head)
     labelled = _labelled(text)
@@ -290,7 +318,8 @@ def find_parties(text: str) -> list[Party]:
     parties = _merge(groups)
     if len([p for p in parties if p.name != "You"]) < 2:
         parties = _merge([parties, _corporate(head)])
-    addresses_you = len(_YOU_WORDS.findall(text.lower())) >= 25
+    low = text.lower()
+    addresses_you = low.count("you") >= _YOU_MINIMUM and len(_YOU_WORDS.findall(low)) >= _YOU_MINIMUM
     if addresses_you and not any(p.kind == "organization" for p in parties):
         subject = _main_subject(text)
         if subject is not None:

@@ -22,6 +22,15 @@ BUSINESS_ROLES: frozenset[str] = frozenset(
         "franchisor", "discloser", "firm", "bank", "issuer", "fund", "platform",
     }
 )  # fmt: skip
+# Roles of businesses dealing with each other: never a party's name on their own ("Distributor").
+OTHER_ROLES: frozenset[str] = frozenset(
+    {
+        "distributor", "reseller", "licensee", "partner", "sponsor", "franchisee", "manufacturer", "contractor",
+        "purchaser", "party a", "party b", "sublicensee", "marketer", "endorser", "promoter", "operator",
+        "consultant", "developer", "publisher", "producer", "customer", "recipient", "disclosing party",
+        "receiving party", "the company", "the parties",
+    }
+)  # fmt: skip
 # Role words that may label a party's name on a cover page, in a form or in a signature block.
 LABEL_ROLES: tuple[str, ...] = tuple(
     sorted(
@@ -44,3 +53,9 @@ def is_individual(role: str | None) -> bool:
 
 def is_business(role: str | None) -> bool:
     return role is not None and singular(role) in BUSINESS_ROLES
+
+
+def is_role_word(text: str) -> bool:
+    """A bare role label ("Intern", "Security Firm", "Distributor") rather than a name."""
+    low = singular(text)
+    return low in INDIVIDUAL_ROLES or low in BUSINESS_ROLES or low in OTHER_ROLES
