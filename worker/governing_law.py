@@ -36,20 +36,42 @@ _KNOWN = re.compile(
 _CANONICAL = {" ".join(j.lower().split()): j for j in JURISDICTIONS}
 
 _PLACE = r"(?P<place>[^,.;:()]{2,120})"
-_CHOICE_VERB = r"(?:govern|constru|interpret|enforc|determin|subject|resolv|decid|appl(?:y|ies|ied))"
-# Sentences choosing a law, each capturing what follows "laws of" (or the words before "law").
-_CHOICE = (
-    re.compile(rf"{_CHOICE_VERB}[^.;]{{0,150}}?\blaws?\s+(?:of|in)\s+{_PLACE}", re.IGNORECASE),
-    re.compile(
-        rf"\blaws?\s+of\s+{_PLACE}[^.;]{{0,150}}?\b(?:will|shall)\s+(?:govern|apply|control)", re.IGNORECASE
+# "laws of", "laws and judicial decisions of", "laws, other than choice of law rules, of"
+_LAWS_OF = r"\blaws?(?:\s+and\s+[a-z]+(?:\s+[a-z]+)?|,[^,.;]{0,60},)?\s+(?:of|in)\s+"
+_STRONG_VERB = r"(?:govern|constru|interpret|resolv|decid)"
+_WEAK_VERB = r"(?:enforc|determin|subject|appl(?:y|ies|ied))"
+# Sentences choosing a law, each capturing what follows "laws of" (or the words before "law"). The first tier
+# says "governed" or "construed"; the second ("enforced", "subject to") counts only when the first finds none.
+_CHOICE_TIERS: tuple[tuple[re.Pattern[str], ...], ...] = (
+    (
+        re.compile(rf"{_STRONG_VERB}[^.;]{{0,150}}?{_LAWS_OF}{_PLACE}", re.IGNORECASE),
+        re.compile(
+            rf"{_LAWS_OF}{_PLACE}[^.;]{{0,150}}?\b(?:will|shall)\s+(?:govern|apply|control)", re.IGNORECASE
+        ),
+        re.compile(
+            r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+[Ll]aw\s+(?:will|shall|is\s+to)?\s*(?:govern|appl(?:y|ies)|control)"
+        ),
+        re.compile(
+            r"(?:governed|construed|interpreted)\s+(?:by|under|in\s+accordance\s+with)\s+(?:the\s+)?(?:substantive\s+|internal\s+)?"
+            r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+[Ll]aws?\b"
+        ),
     ),
-    re.compile(
-        r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+law\s+(?:will|shall|is\s+to)?\s*(?:govern|appl(?:y|ies)|control)",
-    ),
-    re.compile(
-        r"(?:governed|construed|interpreted)\s+(?:by|under|in\s+accordance\s+with)\s+(?:the\s+)?(?:substantive\s+|internal\s+)?"
-        r"(?P<place>(?:[A-Z][\w'’]+[ \t]+){0,3}[A-Z][\w'’]+)\s+law\b",
-    ),
+    (re.compile(rf"{_WEAK_VERB}[^.;]{{0,150}}?{_LAWS_OF}{_PLACE}", re.IGNORECASE),),
+)
+# Laws named by an adjective or an abbreviation: "English law", "PRC Law".
+ADJECTIVES: dict[str, str] = {
+    "english": "England", "scottish": "Scotland", "scots": "Scotland", "irish": "Ireland", "german": "Germany",
+    "french": "France", "swiss": "Switzerland", "dutch": "Netherlands", "italian": "Italy", "spanish": "Spain",
+    "swedish": "Sweden", "israeli": "Israel", "indian": "India", "chinese": "China", "prc": "People's Republic of China",
+    "japanese": "Japan", "korean": "Korea", "canadian": "Canada", "australian": "Australia", "singapore": "Singapore",
+    "hong kong": "Hong Kong", "brazilian": "Brazil", "mexican": "Mexico", "luxembourg": "Luxembourg",
+}  # fmt: skip
+# "the laws of that State": the state named earlier in the sentence.
+_ANAPHORA = re.compile(
+    r"^(?:that|said|such|the\s+same)\s+(?:state|country|jurisdiction|province)\b", re.IGNORECASE
+)
+_NAMED_EARLIER = re.compile(
+    r"(?:state|commonwealth|province)\s+of\s+(?P<place>[A-Z][\w ]{2,30}?)\s*[,(]", re.IGNORECASE
 )
 # A heading or cover-term label followed by the place alone: "Governing Law: Florida", "Governing Law\nColorado".
 _LABELLED = re.compile(
@@ -88,7 +110,16 @@ _NOT_PLACES = frozenset(
 def jurisdiction(place_text: str) -> str | None:
     """The place a captured phrase names: a known jurisdiction at its start, else its leading capitalised words."""
     text = _STATE_PREFIX.sub("", " ".join(place_text.split()))
+    if text.lower() in ADJECTIVES:
+        return ADJECTIVES[text.lower()]
     known = _KNOWN.match(text)
+    if known and known.group(0).lower() == "united states":
+        # "the laws of the United States and the State of California": the state decides contract law
+        state = re.match(
+            r"(?:\s+of\s+America)?\s+and\s+(?:the\s+)?(?:state\s+of\s+)?", text[known.end() :], re.I
+        )
+        inner = _KNOWN.match(text, known.end() + state.end()) if state else None
+        known = inner or known
     if known:
         return _CANONICAL.get(" ".join(known.group(0).lower().split()), known.group(0))
     place = _LAW_STOP.split(text, maxsplit=1)[0].strip(" ,.'\"")
@@ -123,21 +154,34 @@ def governing_law(text: str) -> str | None:
         labelled = _known(match.group("place"))
         if labelled:
             return labelled
-    for lo, hi in _windows_around_law(text):
-        best: tuple[int, str] | None = None
-        for pattern in _CHOICE:
-            for match in pattern.finditer(text, lo, hi):
-                if best is not None and match.start() >= best[0]:
-                    break
-                if _FORMED.search(text, max(0, match.start("place") - 60), match.start("place")):
-                    continue
-                place = jurisdiction(match.group("place"))
-                if place:
-                    best = (match.start(), place)
-                    break
-        if best is not None:
-            return best[1]
+    windows = _windows_around_law(text)
+    for tier in _CHOICE_TIERS:
+        for lo, hi in windows:
+            place = _first_choice(text, tier, lo, hi)
+            if place:
+                return place
     return None
+
+
+def _first_choice(text: str, patterns: tuple[re.Pattern[str], ...], lo: int, hi: int) -> str | None:
+    """The place of the earliest choice of law between lo and hi that one of the patterns finds."""
+    best: tuple[int, str] | None = None
+    for pattern in patterns:
+        for match in pattern.finditer(text, lo, hi):
+            if best is not None and match.start() >= best[0]:
+                break
+            if _FORMED.search(text, max(0, match.start("place") - 60), match.start("place")):
+                continue
+            place = jurisdiction(match.group("place"))
+            if place is None and _ANAPHORA.match(match.group("place")):
+                earlier = list(
+                    _NAMED_EARLIER.finditer(text, max(lo, match.start() - 300), match.start("place"))
+                )
+                place = jurisdiction(earlier[-1].group("place")) if earlier else None
+            if place:
+                best = (match.start(), place)
+                break
+    return best[1] if best else None
 
 
 def _windows_around_law(text: str) -> list[tuple[int, int]]:
