@@ -74,12 +74,12 @@ def _decimal(num: str, dec: str | None, scale: str | None = None) -> str | None:
 
 
 def _kind(context: str) -> MoneyKind:
-    """The kind whose cue stands nearest before the amount in its sentence."""
+    """The kind whose cue ends nearest before the amount in its sentence ("late fee" is a late fee)."""
     best: tuple[int, MoneyKind] = (-1, "other")
     for kind, cue in KIND_CUES:
         for match in cue.finditer(context):
-            if match.start() > best[0]:
-                best = (match.start(), kind)
+            if match.end() > best[0]:
+                best = (match.end(), kind)
     return best[1]
 
 

@@ -59,7 +59,7 @@ _PERSON = re.compile(
 def _clean(name: str) -> str:
     name = " ".join(name.split())
     name = re.sub(
-        r"^.*\b(?:19|20)\d\d\b\.?\s+(?=\S)", "", name
+        r"^.*\b(?:19|20)\d\d\b[.,]?\s+(?=\S)", "", name
     )  # a date before the name: "April 7, 2020 Acme Inc."
     name = re.sub(r"^(?:\(?[a-z0-9]{1,3}[.)]\s+)+", "", name)  # list numbering "1. ", "(a) "
     name = re.sub(r"^(?:and|of|between|among|by|with)\s+", "", name, flags=re.IGNORECASE)
@@ -101,7 +101,7 @@ def kind_of(name: str, role: str | None, individual_hint: bool = False) -> Party
         return "person"
     if _HAS_SUFFIX.search(name) or _ORG_WORDS.search(name):
         return "organization"
-    if role and role.lower() in name.lower():
+    if role and not is_role_word(role) and role.lower() in name.lower():
         return "organization"  # a short name of the party as its label ("Blockchain Commons")
     if _PERSON.match(name) or individual_hint:
         return "person"
@@ -196,6 +196,37 @@ def _labelled(text: str) -> list[Party]:
             )
         )
     return found
+
+
+# --- definitions and letters: 'by Jane Doe (the "Investor")', "Dear Ann Smith," ------------------------------
+
+_DEFINED_ROLE = re.compile(
+    r"(?P<name>(?:(?:Dr|Mr|Mrs|Ms)\.?\s+)?[A-Z][\wÀ-ÿ'’-]+(?:[ \t]+(?:[A-Z]\.|[A-Z][\wÀ-ÿ'’-]+)){1,3}),?[ \t]*"
+    r"\((?:the\s+|hereinafter\s+|referred\s+to\s+(?:herein\s+)?as\s+)?[\"“](?P<role>[^\"”]{2,30})[\"”]"
+)
+_SALUTATION = re.compile(
+    r"^[ \t]*Dear[ \t]+(?P<name>[A-Z][\wÀ-ÿ'’.-]*(?:[ \t]+[A-Z][\wÀ-ÿ'’.-]*){1,3})[ \t]*[,:]", re.M
+)
+
+
+def _defined(head: str) -> list[Party]:
+    """Names given a defined role the role tables know ("Jane Doe (the "Investor")")."""
+    found: list[Party] = []
+    for match in _DEFINED_ROLE.finditer(head):
+        role = match.group("role").strip(" ,")
+        name = _clean(match.group("name"))
+        if is_role_word(role) and plausible_name(name):
+            found.append(Party(name=name, role=role, kind=kind_of(name, role)))
+    return found
+
+
+def _addressee(head: str) -> list[Party]:
+    """The person a letter is addressed to ("Dear Ann Smith,"), who the letter calls "you"."""
+    match = _SALUTATION.search(head)
+    if match is None:
+        return []
+    name = _clean(re.sub(r"^(?:Mr|Mrs|Ms|Dr|Miss)\.?\s+", "", match.group("name")))
+    return [Party(name=name, role="You", kind="person")] if plausible_name(name) else []
 
 
 # --- the drafter of terms: "Mozilla Corporation (referred to herein as "we," "us")" ----------------------------
@@ -315,7 +346,7 @@ def find_parties(text: str) -> list[Party]:
     labelled = _labelled(text)
     drafter = _drafter(text)
     groups = [between, drafter, labelled] if between else [drafter, labelled]
-    parties = _merge(groups)
+    parties = _merge([*groups, _defined(head[:3000]), _addressee(head[:3000])])
     if len([p for p in parties if p.name != "You"]) < 2:
         parties = _merge([parties, _corporate(head)])
     low = text.lower()
