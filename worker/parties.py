@@ -37,7 +37,7 @@ _NOT_NAME_WORDS = frozenset(
         "agreement", "section", "article", "exhibit", "schedule", "whereas", "dated", "date", "between", "among",
         "hereto", "hereinafter", "party", "parties", "signature", "name", "title", "none", "n/a", "by",
         "effective", "witness", "address", "this", "such", "each", "any", "said", "all", "stock", "shares",
-        "securities",
+        "that", "which", "who", "represent",
     }
 )  # fmt: skip
 _GENERIC_WORDS = frozenset(
@@ -131,7 +131,7 @@ _BETWEEN = re.compile(
     re.IGNORECASE | re.DOTALL,
 )
 _PARTY_SPLIT = re.compile(
-    r";|,?\s+(?i:and)\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)"
+    r";|(?<=\)),\s+(?=[A-Z\"“])|,?\s+(?i:and)\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)"
     r"|[a-z]\w*[.-][\w.-]+[^()]{0,60}\(\s*(?:the\s+)?[\"“]))"  # or a lower-case name ("ebix.com") given a defined term
 )
 _NAME_END = re.compile(
@@ -210,13 +210,18 @@ _SALUTATION = re.compile(
 
 
 def _defined(head: str) -> list[Party]:
-    """Names given a defined role the role tables know ("Jane Doe (the "Investor")")."""
+    """People given a defined role the role tables know ("Jane Doe (the "Investor")"); companies come from the
+    preamble, where a defined company name is more often a third party."""
     found: list[Party] = []
     for match in _DEFINED_ROLE.finditer(head):
         role = match.group("role").strip(" ,")
         name = _clean(match.group("name"))
-        if is_role_word(role) and plausible_name(name):
-            found.append(Party(name=name, role=role, kind=kind_of(name, role)))
+        if (
+            (is_individual(role) or is_business(role))
+            and plausible_name(name)
+            and kind_of(name, role) == "person"
+        ):
+            found.append(Party(name=name, role=role, kind="person"))
     return found
 
 
