@@ -9,12 +9,12 @@ from common.analysis import ContractType, Party
 # Title words per type, tried in this order on each short line near the top (a convertible note is an
 # investment before it is a promissory note; subscription terms are terms of service before they are services).
 TITLE_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
-    ("terms_of_service", re.compile(r"terms\s+(?:of\s+(?:service|use)|and\s+conditions)|user\s+agreement|end[-\s]user|acceptable\s+use", re.I)),
-    ("investment", re.compile(r"\bsafe\b|future\s+equity|convertible|subscription\s+agreement|stock\s+purchase|share\s+purchase|investment\s+agreement|term\s+sheet", re.I)),
+    ("terms_of_service", re.compile(r"terms\s+(?:of\s+(?:service|use)|and\s+conditions)|user\s+agreement|end[-\s]user|acceptable\s+use|membership|subscription\s+(?:agreement|terms|services)", re.I)),
+    ("investment", re.compile(r"\bsafe\b|future\s+equity|convertible|(?:stock|share|unit)s?\s+(?:purchase|subscription)|investment\s+agreement|term\s+sheet", re.I)),
     ("loan", re.compile(r"\bloan\b|promissory\s+note|credit\s+agreement|income[-\s]shar|\bborrow|\bmortgage\b|repayment\s+agreement", re.I)),
     ("nda", re.compile(r"non[-\s]?disclosure|\bnda\b|confidentiality\s+agreement|secrecy\s+agreement", re.I)),
     ("lease", re.compile(r"\btenancy\b|\blease\b|\brental\s+agreement|\blet(?:ting)?\s+agreement", re.I)),
-    ("employment", re.compile(r"employ|offer\s+letter|invention\s+assignment|restrictive\s+covenant|non[-\s]?compet", re.I)),
+    ("employment", re.compile(r"employ|offer\s+letter|inventions?\s+assignment|restrictive\s+covenant|non[-\s]?compet|separation\s+agreement", re.I)),
     ("contractor", re.compile(r"contractor|consult|freelanc|internship|\bdeveloper\b|statement\s+of\s+work", re.I)),
     ("license", re.compile(r"licen[cs]e", re.I)),
     ("purchase", re.compile(r"purchase|\bsale\b|bill\s+of\s+sale", re.I)),

@@ -57,6 +57,14 @@ _PERIODS: tuple[tuple[Period, re.Pattern[str]], ...] = (
     ("day", re.compile(r"^\W{0,3}(?:per\s+day|a\s+day|each\s+day|daily|/\s?day)", re.I)),
 )  # fmt: skip
 # Worked examples and calculations are not amounts the contract fixes.
+_PERIOD_WORDS: dict[str, Period] = {
+    "annual": "year",
+    "yearly": "year",
+    "monthly": "month",
+    "weekly": "week",
+    "daily": "day",
+}
+_PERIOD_BEFORE = re.compile(r"\b(annual|yearly|monthly|weekly|daily)\b[^.;\d]{0,30}$", re.I)
 _EXAMPLE = re.compile(r"\bexamples?\b|e\.g\.|for\s+instance|[x×=]\s*$", re.I)
 _CALCULATION = re.compile(r"\d\s*[x×]\s*\d|\d\s*=\s*[$£€]?\d")
 _SENTENCE_END = re.compile(r"[.;!?](?=\s)|\n\s*\n")
@@ -83,10 +91,14 @@ def _kind(context: str) -> MoneyKind:
     return best[1]
 
 
-def _period(after: str, kind: MoneyKind) -> Period | None:
+def _period(after: str, kind: MoneyKind, before: str = "") -> Period | None:
+    """How often: words right after the amount ("per month"), else a label right before it ("Monthly Rent:")."""
     for period, cue in _PERIODS:
         if cue.search(after):
             return period
+    label = _PERIOD_BEFORE.search(before[-40:])
+    if label:
+        return _PERIOD_WORDS[label.group(1).lower()]
     if kind in {"deposit", "fee", "price", "penalty", "late_fee"}:
         return "once"
     return None
@@ -220,7 +232,7 @@ def find_money(pages: list[str]) -> list[Money]:
                 kind,
                 amount,
                 code,
-                _period(page[match.end() : match.end() + 40], kind),
+                _period(page[match.end() : match.end() + 40], kind, before),
                 _quote(page, match.start(), match.end()),
             )
     return found
