@@ -90,6 +90,14 @@ _STATE_PREFIX = re.compile(
 )
 _NOT_PLACES = frozenset(
     {
+        "governing",
+        "local",
+        "other",
+        "relevant",
+        "foreign",
+        "international",
+        "common",
+        "case",
         "this",
         "such",
         "any",

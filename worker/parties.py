@@ -167,7 +167,7 @@ def _between(head: str) -> list[Party]:
 
 _ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in LABEL_ROLES)
 _LABELLED = re.compile(
-    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|[ \t]*\n(?:[ \t]*\n)?[ \t]*)"
+    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\(s\))?(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|[ \t]*\n(?:[ \t]*\n)?[ \t]*)"
     r"(?P<name>[^\n]{2,140})",
     re.IGNORECASE | re.MULTILINE,
 )
@@ -182,20 +182,22 @@ def _labelled(text: str) -> list[Party]:
     for match in _LABELLED.finditer(text):
         raw = match.group("name")
         end = _LABEL_NAME_END.search(raw)
-        name = _clean(raw[: end.start()] if end else raw)
-        if not plausible_name(name) or not (_HAS_SUFFIX.search(name) or _PERSON.match(name)):
-            continue
         role = " ".join(match.group("role").split())
-        role = role[0].upper() + role[1:] if role.islower() or role.isupper() else role
-        if role.isupper():
-            role = role.title()
+        role = role.title() if role.isupper() or role.islower() else role
         individual = bool(re.search(r"\ban\s+individual\b", raw, re.IGNORECASE))
-        found.append(
-            Party(
-                name=name, role=role.title() if role.islower() else role, kind=kind_of(name, role, individual)
-            )
-        )
+        for name in _names_in_label(_clean(raw[: end.start()] if end else raw)):
+            found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
     return found
+
+
+def _names_in_label(value: str) -> list[str]:
+    """The names a label gives: one company, or people listed with commas and "and" ("John Smith and Jane Smith")."""
+    if plausible_name(value) and _HAS_SUFFIX.search(value):
+        return [value]
+    people = [_clean(piece) for piece in re.split(r",\s*(?:and\s+)?|\s+and\s+|\s*&\s*", value)]
+    if people and all(_PERSON.match(p) and plausible_name(p) for p in people):
+        return people
+    return []
 
 
 # --- definitions and letters: 'by Jane Doe (the "Investor")', "Dear Ann Smith," ------------------------------

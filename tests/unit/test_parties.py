@@ -118,3 +118,13 @@ def test_fragments_addresses_and_bare_labels_are_not_names(name: str) -> None:
 )
 def test_names_as_written_are_names(name: str) -> None:
     assert plausible_name(name)
+
+
+def test_a_label_listing_several_people_gives_each_of_them() -> None:
+    text = "RESIDENTIAL LEASE\n\nLandlord: Sunrise Properties LLC\nTenant(s): John Smith and Jane Smith\nPremises: 12 Oak St\n"
+    assert _triples(text) == [
+        ("Sunrise Properties LLC", "Landlord", "organization"),
+        ("John Smith", "Tenant", "person"),
+        ("Jane Smith", "Tenant", "person"),
+    ]
+    assert guess_perspective(find_parties(text)) == "Tenant"

@@ -157,3 +157,10 @@ def test_deadlines_dated_and_notice_periods() -> None:
 def test_a_look_back_period_is_no_notice_period() -> None:
     page = "Covered Customers means customers with whom Employee had contact during the 12 months before termination."
     assert find_deadlines([page]) == []
+
+
+def test_a_defined_governing_law_names_no_place() -> None:
+    text = (
+        "10. Governing Law and Courts. The Governing Law governs this NDA and any action arising out of it."
+    )
+    assert governing_law(text) is None
