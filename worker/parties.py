@@ -61,8 +61,9 @@ def _clean(name: str) -> str:
     name = re.sub(
         r"^.*\b(?:19|20)\d\d\b[.,]?\s+(?=\S)", "", name
     )  # a date before the name: "April 7, 2020 Acme Inc."
-    name = re.sub(r"^(?:\(?[a-z0-9]{1,3}[.)]\s+)+", "", name)  # list numbering "1. ", "(a) "
-    name = re.sub(r"^(?:and|of|between|among|by|with)\s+", "", name, flags=re.IGNORECASE)
+    for _ in range(2):  # "and (2) NIGEL CROCKETT"
+        name = re.sub(r"^(?:\(?[a-z0-9]{1,3}[.)]\s+)+", "", name)  # list numbering "1. ", "(a) "
+        name = re.sub(r"^(?:and|of|between|among|by|with)\s+", "", name, flags=re.IGNORECASE)
     return name.strip(" ,;:\"“”'‘’*-")
 
 
@@ -126,7 +127,7 @@ def _alias(text: str) -> str | None:
 # --- the preamble: "between X ("A") and Y ("B")" --------------------------------------------------------------
 
 _BETWEEN = re.compile(
-    r"\b(?:by\s+and\s+(?:between|among)|between|among)\s+(?P<body>.{4,1500}?)(?:(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bNo)\.\s|\n\s*\n|\bwhereas\b|\brecitals?\b|"
+    r"\b(?:by\s+and\s+(?:between|among)|between|among):?\s+(?P<body>.{4,1500}?)(?:(?<!\b[A-Z])(?<!\bInc)(?<!\bCo)(?<!\bLtd)(?<!\bCorp)(?<!\bNo)\.\s|\n\s*\n|\bwhereas\b|\brecitals?\b|"
     r"\bwitnesseth\b|\bbackground\b|\bnow,?\s+therefore\b|$)",
     re.IGNORECASE | re.DOTALL,
 )
@@ -134,11 +135,12 @@ _PARTY_SPLIT = re.compile(
     r";|(?<=\)),\s+(?=[A-Z\"“])|,?\s+(?i:and)\s+(?=(?:you\b|[\"“]?[A-Z][\wÀ-ÿ&.,'’ -]{1,80}(?:,|\(|\s+a\s+|\s+an\s+|$)"
     r"|[a-z]\w*[.-][\w.-]+[^()]{0,60}\(\s*(?:the\s+)?[\"“]))"  # or a lower-case name ("ebix.com") given a defined term
 )
+_LIST_MARK = re.compile(r"^(?:and\s+)?(?:\(?[a-z0-9]{1,3}[.)]\s+)+", re.IGNORECASE)
 _NAME_END = re.compile(
     r",?\s*\(|,\s+(?:a|an|the)\s|\s+(?:a|an)\s+(?:[A-Z][a-z]+\s+)?(?:corporation|company|limited|partnership|"
     r"individual|[A-Z][a-z]+\s+(?:corporation|company|limited))|,\s+(?:with|having|whose|located|organized|"
     r"incorporated|registered|residing|an?\s)|\s+(?:\(?hereinafter|residing|located|with\s+(?:its|offices|a\s+principal))"
-    r"|\s+(?:on|at|as)\s+(?:behalf|[\d])|,?\s+(?:a/k/a|f/k/a|aka)\b|,\s+\d"
+    r"|\s+(?:on|at|as)\s+(?:behalf|[\d])|,?\s+(?:a/k/a|f/k/a|aka)\b|,\s+\d|\s+of\s+(?=[\d(])"
 )
 
 
@@ -149,7 +151,7 @@ def _between(head: str) -> list[Party]:
     body = " ".join(match.group("body").split())
     found: list[Party] = []
     for chunk in _PARTY_SPLIT.split(body):
-        chunk = chunk.strip(" ,")
+        chunk = _LIST_MARK.sub("", chunk.strip(" ,"))  # "and (2) NIGEL CROCKETT of (the "Employee")"
         if re.fullmatch(r"(?:you|yourself)\b.{0,40}", chunk, re.IGNORECASE) and not _alias(chunk):
             found.append(YOU)
             continue
@@ -370,6 +372,7 @@ def find_parties(text: str) -> list[Party]:
 def guess_perspective(parties: list[Party]) -> str | None:
     """The role of the person facing a business, when the parties make it plain; else None."""
     people = [p for p in parties if p.kind == "person" and p.role and not is_business(p.role)]
+    people = [p for p in people if is_individual(p.role) or not is_role_word(p.role)]  # not a "Distributor"
     preferred = [p for p in people if is_individual(p.role)] or people
     roles = {p.role for p in preferred}
     if len(roles) == 1 and any(p.kind == "organization" or is_business(p.role) for p in parties):

@@ -128,3 +128,12 @@ def test_a_label_listing_several_people_gives_each_of_them() -> None:
         ("Jane Smith", "Tenant", "person"),
     ]
     assert guess_perspective(find_parties(text)) == "Tenant"
+
+
+def test_a_numbered_between_list_in_the_english_style() -> None:
+    text = (
+        "THIS TENANCY AGREEMENT is made on 1 May 2024 BETWEEN:\n"
+        '(1) JOHN SMITH of 12 High Street, London (the "Landlord"); and\n'
+        '(2) MARY JONES of 3 Low Road, Leeds (the "Tenant").\n'
+    )
+    assert _triples(text) == [("JOHN SMITH", "Landlord", "person"), ("MARY JONES", "Tenant", "person")]
