@@ -43,12 +43,14 @@ _NUMBER_WORDS = {
     "fourteen": 14, "fifteen": 15, "twenty": 20, "twenty-one": 21, "twenty-eight": 28, "thirty": 30,
     "forty-five": 45, "sixty": 60, "ninety": 90, "a": 1, "an": 1,
 }  # fmt: skip
-_UNIT_DAYS = {"day": 1, "week": 7, "month": 30, "year": 365}
+_UNIT_DAYS = {"hour": 1 / 24, "day": 1, "week": 7, "month": 30, "year": 365}
+# A notice period is given, or a cancellation made, some time before a date.
+_NOTICE_WORDS = ("notice", "cancel")
 _NOTICE = re.compile(
     r"(?P<num>\d{1,3}|"
     + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True))
     + r")\s*(?:\(\s*(?P<digits>\d{1,3})\s*\)\s*)?"
-    r"(?:business\s+|calendar\s+)?(?P<unit>day|week|month)s?['’]?\s+"
+    r"(?:business\s+|calendar\s+)?(?P<unit>hour|day|week|month)s?['’]?\s+"
     r"(?:(?:prior\s+|advance\s+|advanced\s+)?(?:written\s+)?notice|prior|before|in\s+advance)"
 )  # run on lower-cased text
 NOTICE_KINDS: tuple[tuple[DeadlineKind, re.Pattern[str]], ...] = (
@@ -89,24 +91,27 @@ def _sentence(page: str, start: int, end: int) -> tuple[int, int]:
 def _days(match: re.Match[str]) -> int | None:
     raw = match.group("digits") or match.group("num")
     number = int(raw) if raw.isdigit() else _NUMBER_WORDS.get(raw)
-    return number * _UNIT_DAYS[match.group("unit")] if number else None
+    return max(1, round(number * _UNIT_DAYS[match.group("unit")])) if number else None
 
 
 def _notice_periods(page: str) -> list[re.Match[str]]:
     """Durations before a notice ("30 days' written notice", "sixty (60) days prior"), looked for only near the
-    word "notice" since a sentence without it holds no notice period. Offsets are the page's."""
+    words "notice" and "cancel" since a sentence without them holds no notice period. Offsets are the page's."""
     low = page.lower()
     if len(low) != len(page):  # a few characters lengthen when lower-cased: keep offsets exact
         low = "".join(c if len(c.lower()) != 1 else c.lower() for c in page)
+    spans: list[tuple[int, int]] = []
+    for word in _NOTICE_WORDS:
+        at = low.find(word)
+        while at >= 0:
+            spans.append((max(0, at - 200), min(len(low), at + 200)))
+            at = low.find(word, at + len(word))
     windows: list[tuple[int, int]] = []
-    at = low.find("notice")
-    while at >= 0:
-        lo, hi = max(0, at - 200), min(len(low), at + 200)
+    for lo, hi in sorted(spans):
         if windows and lo <= windows[-1][1]:
-            windows[-1] = (windows[-1][0], hi)
+            windows[-1] = (windows[-1][0], max(hi, windows[-1][1]))
         else:
             windows.append((lo, hi))
-        at = low.find("notice", at + 6)
     return [match for lo, hi in windows for match in _NOTICE.finditer(low, lo, hi)]
 
 
@@ -149,7 +154,7 @@ def find_deadlines(pages: list[str]) -> list[Deadline]:
         for match in _notice_periods(page):
             lo, hi = _sentence(page, match.start(), match.end())
             sentence = page[lo:hi]
-            if "notice" not in sentence.lower() or _LOOKBACK.search(
+            if not any(word in sentence.lower() for word in _NOTICE_WORDS) or _LOOKBACK.search(
                 page, max(0, match.start() - 20), match.start()
             ):
                 continue

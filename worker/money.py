@@ -25,6 +25,7 @@ _NUMBER = r"(?P<num>\d{1,3}(?:,\d{3})+|\d+)(?:\.(?P<dec>\d{1,2}))?(?!\d)"
 _AMOUNTS = (
     re.compile(rf"(?P<sym>[$£€¥])\s?{_NUMBER}(?!\s*%)(?P<scale>\s*(?i:million|billion|thousand)\b)?"),
     re.compile(rf"(?<![\w.]){_NUMBER}\s?(?P<code>{'|'.join(_CODES)})\b"),
+    re.compile(rf"\b(?P<code>{'|'.join(_CODES)})\s?{_NUMBER}(?!\s*%)"),
     re.compile(
         rf"(?<![\w.$£€,]){_NUMBER}\s+(?P<word>(?:united\s+states\s+|u\.s\.\s+)?dollars|pounds|euros)\b", re.I
     ),
@@ -178,8 +179,9 @@ def _amounts(page: str) -> list[re.Match[str]]:
     matches = [
         *_AMOUNTS[0].finditer(page),
         *_near(page, _CODES, _AMOUNTS[1]),
+        *_near(page, _CODES, _AMOUNTS[2]),
         *(
-            _near(page, ("dollar", "Dollar", "DOLLAR", "pound", "Pound", "euro", "Euro"), _AMOUNTS[2])
+            _near(page, ("dollar", "Dollar", "DOLLAR", "pound", "Pound", "euro", "Euro"), _AMOUNTS[3])
             if any(w in low for w in ("dollar", "pound", "euro"))
             else []
         ),

@@ -372,7 +372,9 @@ def find_parties(text: str) -> list[Party]:
 def guess_perspective(parties: list[Party]) -> str | None:
     """The role of the person facing a business, when the parties make it plain; else None."""
     people = [p for p in parties if p.kind == "person" and p.role and not is_business(p.role)]
-    people = [p for p in people if is_individual(p.role) or not is_role_word(p.role or "")]  # no "Distributor"
+    people = [
+        p for p in people if is_individual(p.role) or not is_role_word(p.role or "")
+    ]  # no "Distributor"
     preferred = [p for p in people if is_individual(p.role)] or people
     roles = {p.role for p in preferred}
     if len(roles) == 1 and any(p.kind == "organization" or is_business(p.role) for p in parties):

@@ -164,3 +164,12 @@ def test_a_defined_governing_law_names_no_place() -> None:
         "10. Governing Law and Courts. The Governing Law governs this NDA and any action arising out of it."
     )
     assert governing_law(text) is None
+
+
+def test_a_cancellation_window_before_renewal_is_a_renewal_notice() -> None:
+    page = "Your subscription renews automatically unless you cancel at least 24 hours before the end of the period."
+    assert [(d.kind, d.days) for d in find_deadlines([page])] == [("renewal_notice", 1)]
+
+
+def test_an_iso_code_before_the_amount() -> None:
+    assert _money("The fee is USD 1,000, payable on signing.") == [("fee", "1000.00", "USD", "once")]
