@@ -137,3 +137,11 @@ def test_a_numbered_between_list_in_the_english_style() -> None:
         '(2) MARY JONES of 3 Low Road, Leeds (the "Tenant").\n'
     )
     assert _triples(text) == [("JOHN SMITH", "Landlord", "person"), ("MARY JONES", "Tenant", "person")]
+
+
+def test_a_signature_block_under_a_role_heading() -> None:
+    text = (
+        'LEASE AGREEMENT\n\nThis lease is made between Oak Homes LLC (the "Landlord") and the tenant named below.\n\n'
+        "TENANT:\n\n______________________\nJane Doe\n"
+    )
+    assert _triples(text) == [("Oak Homes LLC", "Landlord", "organization"), ("Jane Doe", "Tenant", "person")]
