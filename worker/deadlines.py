@@ -31,10 +31,10 @@ SENTENCE_KINDS: tuple[tuple[DeadlineKind, re.Pattern[str]], ...] = (
         "payment",
         re.compile(r"(?:payments?|payable|paid|due)\b[^.;]{0,60}?(?:on|by|before)\s+(?:the\s+)?$", re.I),
     ),
-    ("term_end", re.compile(r"(?:expires?|ends?|terminates?|until|through)\s+(?:on\s+)?$", re.I)),
+    ("term_end", re.compile(r"(?:expires?|ends?|terminates?|until|through)\s+(?:on:?\s+|:\s*)?$", re.I)),
     (
         "effective",
-        re.compile(r"(?:effective|commences?|begins?|starts?)\s+(?:as\s+of\s+|on\s+|from\s+)?$", re.I),
+        re.compile(r"(?:effective|commences?|begins?|starts?)\s*(?:as\s+of\s+|on:?\s+|from\s+|:\s*)?$", re.I),
     ),
     ("other", re.compile(r"\b(?:by|no\s+later\s+than|on\s+or\s+before)\s+$", re.I)),
 )

@@ -173,3 +173,33 @@ def test_a_cancellation_window_before_renewal_is_a_renewal_notice() -> None:
 
 def test_an_iso_code_before_the_amount() -> None:
     assert _money("The fee is USD 1,000, payable on signing.") == [("fee", "1000.00", "USD", "once")]
+
+
+def test_the_offline_analysis_carries_the_signer_facts_verbatim() -> None:
+    from worker.offline_analyzer import analyze_offline
+
+    pages = [
+        "RESIDENTIAL LEASE AGREEMENT\n\nThis Lease is made on March 1, 2024 between Oak Homes LLC, a Texas limited "
+        'liability company (the "Landlord"), and Mary Jones (the "Tenant").\n\n1. Term. The tenancy begins on: '
+        "1 April 2024 and ends on: 31 March 2025.\n\n2. Rent. The rent is $1,450.00 per month. A late fee of $75 "
+        "applies to rent paid after the 5th.",
+        "3. Deposit. The Tenant has paid a security deposit of $1,450.00.\n\n4. Notice. Either party may end this "
+        "Lease by giving sixty (60) days' written notice.\n\n5. Law. This Lease is governed by the laws of the State "
+        "of Texas.",
+    ]
+    analysis = analyze_offline(pages, "lease")
+    assert analysis.contract_type == "lease"
+    assert analysis.perspective == "Tenant"
+    assert analysis.governing_law == "Texas"
+    assert analysis.effective_date == date(2024, 3, 1)
+    assert {(m.kind, m.amount, m.period) for m in analysis.money} >= {
+        ("rent", "1450.00", "month"),
+        ("late_fee", "75.00", "once"),
+        ("deposit", "1450.00", "once"),
+    }
+    assert {(d.kind, d.date, d.days) for d in analysis.deadlines} >= {
+        ("term_end", date(2025, 3, 31), None),
+        ("termination_notice", None, 60),
+    }
+    for text in [m.text for m in analysis.money] + [d.text for d in analysis.deadlines]:
+        assert any(text in page for page in pages), text
