@@ -3,23 +3,40 @@
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from common.analysis import ContractType, Party
 
-# Title words per type, tried in this order on each short line near the top (a convertible note is an
-# investment before it is a promissory note; subscription terms are terms of service before they are services).
-TITLE_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
-    ("terms_of_service", re.compile(r"terms\s+(?:of\s+(?:service|use)|and\s+conditions)|user\s+agreement|end[-\s]user|acceptable\s+use|membership|subscription\s+(?:agreement|terms|services)", re.I)),
-    ("investment", re.compile(r"\bsafe\b|future\s+equity|convertible|(?:stock|share|unit)s?\s+(?:purchase|subscription)|investment\s+agreement|term\s+sheet", re.I)),
-    ("loan", re.compile(r"\bloan\b|promissory\s+note|credit\s+agreement|income[-\s]shar|\bborrow|\bmortgage\b|repayment\s+agreement", re.I)),
-    ("nda", re.compile(r"non[-\s]?disclosure|\bnda\b|confidentiality\s+agreement|secrecy\s+agreement", re.I)),
-    ("lease", re.compile(r"\btenancy\b|\blease\b|\brental\s+agreement|\blet(?:ting)?\s+agreement", re.I)),
-    ("employment", re.compile(r"employ|offer\s+letter|inventions?\s+assignment|restrictive\s+covenant|non[-\s]?compet|separation\s+agreement", re.I)),
-    ("contractor", re.compile(r"contractor|consult|freelanc|internship|\bdeveloper\b|statement\s+of\s+work", re.I)),
-    ("license", re.compile(r"licen[cs]e", re.I)),
-    ("purchase", re.compile(r"purchase|\bsale\b|bill\s+of\s+sale", re.I)),
-    ("services", re.compile(r"services?|supply|distribut|resell|agency|outsourc|maintenance|hosting|marketing|sponsor|endorse|co-?brand|franchise|joint\s+venture|alliance|collaborat|manufactur|development|cooperation|transportation|affiliate", re.I)),
+
+@dataclass(frozen=True)
+class TitleCue:
+    """Title words that make a type; `requires`, when set, must also occur near the top of the document."""
+
+    kind: ContractType
+    title: re.Pattern[str]
+    requires: re.Pattern[str] | None = None
+
+
+def _cue(kind: ContractType, title: str, requires: str | None = None) -> TitleCue:
+    return TitleCue(kind, re.compile(title, re.I), re.compile(requires, re.I) if requires else None)
+
+
+# Tried in this order on each short line near the top (a convertible note is an investment before it is a
+# promissory note; a subscription agreement is an investment when it sells shares, else terms of service).
+TITLE_CUES: tuple[TitleCue, ...] = (
+    _cue("investment", r"subscription\s+agreement", requires=r"\bshares?\b|\bsecurities\b|\bunits\b|\bstock\b"),
+    _cue("terms_of_service", r"terms\s+(?:of\s+(?:service|use)|and\s+conditions)|user\s+agreement|end[-\s]user|acceptable\s+use|membership|subscription\s+(?:agreement|terms|services)"),
+    _cue("investment", r"\bsafe\b|future\s+equity|convertible|(?:stock|share|unit)s?\s+(?:purchase|subscription)|investment\s+agreement|term\s+sheet"),
+    _cue("loan", r"\bloan\b|promissory\s+note|credit\s+(?:agreement|card)|cardmember|income[-\s]shar|\bborrow|\bmortgage\b|repayment\s+agreement"),
+    _cue("nda", r"non[-\s]?disclosure|\bnda\b|confidentiality\s+agreement|secrecy\s+agreement"),
+    _cue("lease", r"\btenancy\b|\blease\b|\brental\s+agreement|\blet(?:ting)?\s+agreement"),
+    _cue("employment", r"employ|offer\s+letter|inventions?\s+assignment|restrictive\s+covenant|non[-\s]?compet|separation\s+agreement"),
+    _cue("contractor", r"contractor|consult|freelanc|internship|\bdeveloper\b|statement\s+of\s+work"),
+    _cue("license", r"licen[cs]e"),
+    _cue("purchase", r"purchase|\bsale\b|bill\s+of\s+sale"),
+    _cue("services", r"services?|supply|distribut|resell|agency|outsourc|maintenance|hosting|marketing|sponsor|endorse|co-?brand|franchise|joint\s+venture|alliance|collaborat|manufactur|development|cooperation|transportation|affiliate"),
 )  # fmt: skip
+_REQUIRES_WITHIN = 5000
 # Without a title: the words that dominate the (lower-cased) text.
 BODY_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
     ("lease", re.compile(r"\btenants?\b|\blandlord\b")),
@@ -45,9 +62,11 @@ def contract_type(text: str, parties: list[Party]) -> ContractType:
             and not line.isupper()
         ):
             continue
-        for kind, cue in TITLE_CUES:
-            if cue.search(line):
-                return kind
+        for cue in TITLE_CUES:
+            if cue.title.search(line) and (
+                cue.requires is None or cue.requires.search(text, 0, _REQUIRES_WITHIN)
+            ):
+                return cue.kind
     low = text[:_BODY_CHARS].lower()
     counts = {kind: len(cue.findall(low)) for kind, cue in BODY_CUES}
     kind, count = max(counts.items(), key=lambda item: item[1])

@@ -36,6 +36,13 @@ def test_contract_type_from_the_title(title: str, expected: str) -> None:
     assert contract_type(f"{title}\n\nThis agreement sets out the terms.", []) == expected
 
 
+def test_a_subscription_agreement_is_an_investment_only_when_it_sells_shares() -> None:
+    shares = "SUBSCRIPTION AGREEMENT\n\nThe undersigned subscribes for 1,000 shares of common stock."
+    service = "Subscription Agreement\n\nYou subscribe to the Service and pay monthly."
+    assert contract_type(shares, []) == "investment"
+    assert contract_type(service, []) == "terms_of_service"
+
+
 def test_contract_type_without_a_title_follows_the_words_the_text_uses() -> None:
     assert contract_type("The Tenant shall pay the Landlord. " * 12, []) == "lease"
     companies = [Party(name="Acme Corp.", kind="organization"), Party(name="Beta Ltd.", kind="organization")]
