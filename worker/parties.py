@@ -250,7 +250,8 @@ _SUBJECT = re.compile(
 _NOT_SUBJECTS = frozenset(
     {"you", "we", "the", "this", "these", "if", "any", "each", "your", "our", "it", "they", "such", "no", "neither",
      "either", "nothing", "all", "that", "there", "he", "she", "services", "service", "terms", "agreement",
-     "content", "user", "users", "customer", "party", "parties", "company", "notice", "payment"}
+     "content", "user", "users", "customer", "party", "parties", "company", "notice", "payment", "section",
+     "account", "accounts", "fees", "subscription", "privacy", "information", "data", "access", "use", "i", "a", "an"}
 )  # fmt: skip
 
 
