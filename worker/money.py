@@ -40,15 +40,23 @@ _CURRENCY_LABEL = re.compile(
     r"^[ \t]*currency[ \t]*:?[ \t]*\n(?:[ \t]*\n)?[ \t]*(?P<value>[^\n]{2,40})$", re.I | re.M
 )
 
-# What an amount is for: the keyword nearest before it decides (rows are tried for every amount).
+# What an amount is for: a late fee or a penalty anywhere in the sentence before it decides ("If rent is late,
+# Tenant shall pay $85"), else the keyword nearest before it.
+PRIORITY_KINDS: frozenset[MoneyKind] = frozenset({"late_fee", "penalty"})
 KIND_CUES: tuple[tuple[MoneyKind, re.Pattern[str]], ...] = (
     ("late_fee", re.compile(r"\blate\s+(?:fee|charge|payment)|\blate\b", re.I)),
-    ("penalty", re.compile(r"penalt|liquidated\s+damages|holding\s+over|holdover", re.I)),
+    (
+        "penalty",
+        re.compile(
+            r"penalt|liquidated\s+damages|holding\s+over|holds?\s+over|holdover|remains?\s+in\s+possession",
+            re.I,
+        ),
+    ),
     ("liability_cap", re.compile(r"\bliab(?:le|ility)\b|\bdamages\b", re.I)),
     ("deposit", re.compile(r"\bdeposit\b", re.I)),
     ("rent", re.compile(r"\brent\b|\brental\b", re.I)),
     ("salary", re.compile(r"\bsalary\b|\bwages?\b|\bper\s+hour\b|\bhourly\b", re.I)),
-    ("fee", re.compile(r"\bfees?\b|\bcharges?\b|\binvoice", re.I)),
+    ("fee", re.compile(r"\bfees?\b|\bcharges?\b|\binvoice|\bsubscription\b|\bmembership\b", re.I)),
     ("price", re.compile(r"\bprice\b|\bpurchase\b|\bcosts?\b", re.I)),
 )
 _PERIODS: tuple[tuple[Period, re.Pattern[str]], ...] = (
@@ -83,7 +91,10 @@ def _decimal(num: str, dec: str | None, scale: str | None = None) -> str | None:
 
 
 def _kind(context: str) -> MoneyKind:
-    """The kind whose cue ends nearest before the amount in its sentence ("late fee" is a late fee)."""
+    """A late fee or penalty named in the sentence before the amount, else the kind whose cue ends nearest."""
+    for kind, cue in KIND_CUES:
+        if kind in PRIORITY_KINDS and cue.search(context):
+            return kind
     best: tuple[int, MoneyKind] = (-1, "other")
     for kind, cue in KIND_CUES:
         for match in cue.finditer(context):

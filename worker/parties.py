@@ -161,8 +161,17 @@ def _between(head: str) -> list[Party]:
         if not plausible_name(name, defined=role is not None):
             continue
         individual = bool(re.search(r"\ban\s+individual\b", chunk, re.IGNORECASE))
+        if role is not None and _SHARED_ROLE.search(chunk):
+            # "A and B (collectively, "Tenant")": the names just before without a role share it
+            for index in range(len(found) - 1, -1, -1):
+                if found[index].role is not None or found[index].name == "You":
+                    break
+                found[index] = found[index].model_copy(update={"role": role})
         found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
     return found
+
+
+_SHARED_ROLE = re.compile(r"\(\s*(?:the\s+)?(?:collectively|together|jointly)\b", re.IGNORECASE)
 
 
 # --- labels: cover terms, filled forms, signature blocks -------------------------------------------------------

@@ -145,3 +145,15 @@ def test_a_signature_block_under_a_role_heading() -> None:
         "TENANT:\n\n______________________\nJane Doe\n"
     )
     assert _triples(text) == [("Oak Homes LLC", "Landlord", "organization"), ("Jane Doe", "Tenant", "person")]
+
+
+def test_people_named_together_share_the_role_defined_after_them() -> None:
+    text = (
+        'This Lease is made on January 15, 2025, by and between Maple Street Rentals, LLC ("Landlord") and '
+        'Robert T. Nguyen and Alicia M. Nguyen (collectively, "Tenant").'
+    )
+    assert [(p.name, p.role) for p in find_parties(text)] == [
+        ("Maple Street Rentals, LLC", "Landlord"),
+        ("Robert T. Nguyen", "Tenant"),
+        ("Alicia M. Nguyen", "Tenant"),
+    ]

@@ -210,3 +210,12 @@ def test_the_offline_analysis_carries_the_signer_facts_verbatim() -> None:
     }
     for text in [m.text for m in analysis.money] + [d.text for d in analysis.deadlines]:
         assert any(text in page for page in pages), text
+
+
+def test_holdover_rent_is_a_penalty_and_a_subscription_price_a_fee() -> None:
+    assert _money("If Tenant remains in possession after the term, rent shall be $2,475.00 per month.") == [
+        ("penalty", "2475.00", "USD", "month")
+    ]
+    assert _money("Your subscription renews automatically each month at £7.99 per month.") == [
+        ("fee", "7.99", "GBP", "month")
+    ]
