@@ -96,17 +96,23 @@ def plausible_name(name: str, defined: bool = False) -> bool:
     )
 
 
-def kind_of(name: str, role: str | None, individual_hint: bool = False) -> PartyKind:
-    """Person or organisation, from the name's shape, the role and what the text says of it."""
-    if name == "You":
+def kind_of(name: str, role: str | None, individual_hint: bool = False, said: str = "") -> PartyKind:
+    """Person or organisation, from the name's shape, the role and what the text says of it (`said`: the words
+    describing the party, "a Delaware corporation" or "an individual")."""
+    if name == "You" or individual_hint or _INDIVIDUAL.search(said):
         return "person"
-    if _HAS_SUFFIX.search(name) or _ORG_WORDS.search(name):
+    if _HAS_SUFFIX.search(name) or _ORG_WORDS.search(name) or _ENTITY.search(said):
         return "organization"
     if role and not is_role_word(role) and role.lower() in name.lower():
         return "organization"  # a short name of the party as its label ("Blockchain Commons")
-    if _PERSON.match(name) or individual_hint:
-        return "person"
-    return "organization"
+    return "person" if _PERSON.match(name) else "organization"
+
+
+_INDIVIDUAL = re.compile(r"\ban\s+individual\b|\bresiding\s+at\b", re.IGNORECASE)
+_ENTITY = re.compile(
+    r"\b(?:corporation|company|limited|partnership|organi[sz]ed|incorporated|registered|entity|association)\b",
+    re.IGNORECASE,
+)
 
 
 def _alias(text: str) -> str | None:
@@ -160,14 +166,13 @@ def _between(head: str) -> list[Party]:
         role = _alias(chunk)
         if not plausible_name(name, defined=role is not None):
             continue
-        individual = bool(re.search(r"\ban\s+individual\b", chunk, re.IGNORECASE))
         if role is not None and _SHARED_ROLE.search(chunk):
             # "A and B (collectively, "Tenant")": the names just before without a role share it
             for index in range(len(found) - 1, -1, -1):
                 if found[index].role is not None or found[index].name == "You":
                     break
                 found[index] = found[index].model_copy(update={"role": role})
-        found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
+        found.append(Party(name=name, role=role, kind=kind_of(name, role, said=chunk[len(name) :][:160])))
     return found
 
 
