@@ -183,7 +183,7 @@ _SHARED_ROLE = re.compile(r"\(\s*(?:the\s+)?(?:collectively|together|jointly)\b"
 
 _ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in LABEL_ROLES)
 _LABELLED = re.compile(
-    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\(s\))?(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|:?[ \t]*\n(?:[ \t]*\n)?(?:[ \t]*_{{3,}}[^\n]*\n)?[ \t]*)"
+    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\(s\))?(?:['’]s)?(?:[ \t]+(?:full[ \t]+|legal[ \t]+)?name)?(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|:?[ \t]*\n(?:[ \t]*\n)?(?:[ \t]*_{{3,}}[^\n]*\n)?[ \t]*)"
     r"(?P<name>[^\n]{2,140})",
     re.IGNORECASE | re.MULTILINE,
 )

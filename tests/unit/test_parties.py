@@ -157,3 +157,12 @@ def test_people_named_together_share_the_role_defined_after_them() -> None:
         ("Robert T. Nguyen", "Tenant"),
         ("Alicia M. Nguyen", "Tenant"),
     ]
+
+
+def test_form_labels_with_name_after_the_role() -> None:
+    text = "Borrower's full name: Sam Lee\nLender: First Community Bank\n"
+    assert _triples(text) == [
+        ("Sam Lee", "Borrower", "person"),
+        ("First Community Bank", "Lender", "organization"),
+    ]
+    assert guess_perspective(find_parties(text)) == "Borrower"
