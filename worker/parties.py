@@ -96,10 +96,10 @@ def plausible_name(name: str, defined: bool = False) -> bool:
     )
 
 
-def kind_of(name: str, role: str | None, individual_hint: bool = False, said: str = "") -> PartyKind:
+def kind_of(name: str, role: str | None, said: str = "") -> PartyKind:
     """Person or organisation, from the name's shape, the role and what the text says of it (`said`: the words
     describing the party, "a Delaware corporation" or "an individual")."""
-    if name == "You" or individual_hint or _INDIVIDUAL.search(said):
+    if name == "You" or _INDIVIDUAL.search(said):
         return "person"
     if _HAS_SUFFIX.search(name) or _ORG_WORDS.search(name) or _ENTITY.search(said):
         return "organization"
@@ -200,9 +200,8 @@ def _labelled(text: str) -> list[Party]:
         end = _LABEL_NAME_END.search(raw)
         role = " ".join(match.group("role").split())
         role = role.title() if role.isupper() or role.islower() else role
-        individual = bool(re.search(r"\ban\s+individual\b", raw, re.IGNORECASE))
         for name in _names_in_label(_clean(raw[: end.start()] if end else raw)):
-            found.append(Party(name=name, role=role, kind=kind_of(name, role, individual)))
+            found.append(Party(name=name, role=role, kind=kind_of(name, role, said=raw[len(name) :])))
     return found
 
 
