@@ -158,8 +158,13 @@ def _between(head: str) -> list[Party]:
     found: list[Party] = []
     for chunk in _PARTY_SPLIT.split(body):
         chunk = _LIST_MARK.sub("", chunk.strip(" ,"))  # "and (2) NIGEL CROCKETT of (the "Employee")"
-        if re.fullmatch(r"(?:you|yourself)\b.{0,40}", chunk, re.IGNORECASE) and not _alias(chunk):
-            found.append(YOU)
+        if re.fullmatch(r"(?:you|yourself)\b.{0,60}", chunk, re.IGNORECASE):
+            defined = _alias(chunk)  # 'you ("Customer")': the user, under the role the terms give
+            found.append(
+                YOU
+                if defined is None or defined.lower() in _PRONOUNS
+                else YOU.model_copy(update={"role": defined})
+            )
             continue
         end = _NAME_END.search(chunk)
         name = _clean(chunk[: end.start()] if end else chunk[:100])
@@ -358,7 +363,10 @@ def _merge(groups: list[list[Party]]) -> list[Party]:
 
 
 _YOU_WORDS = re.compile(r"\byou(?:r|rs)?\b")
-_YOU_MINIMUM = 25  # a text saying "you" this often addresses its reader
+# A text saying "you" this often (25 times, or in 1 % of its words when short) addresses its reader.
+_YOU_MINIMUM = 25
+_YOU_MINIMUM_SHORT = 8
+_YOU_SHARE = 0.01
 
 
 def find_parties(text: str) -> list[Party]:
@@ -373,7 +381,8 @@ def find_parties(text: str) -> list[Party]:
     if len([p for p in parties if p.name != "You"]) < 2:
         parties = _merge([parties, _corporate(head)])
     low = text.lower()
-    addresses_you = low.count("you") >= _YOU_MINIMUM and len(_YOU_WORDS.findall(low)) >= _YOU_MINIMUM
+    you_words = len(_YOU_WORDS.findall(low)) if low.count("you") >= _YOU_MINIMUM_SHORT else 0
+    addresses_you = you_words >= _YOU_MINIMUM or you_words >= _YOU_SHARE * len(low.split())
     if addresses_you and not any(p.kind == "organization" for p in parties):
         subject = _main_subject(text)
         if subject is not None:

@@ -166,3 +166,18 @@ def test_form_labels_with_name_after_the_role() -> None:
         ("First Community Bank", "Lender", "organization"),
     ]
     assert guess_perspective(find_parties(text)) == "Borrower"
+
+
+def test_terms_that_give_the_user_a_role_keep_it() -> None:
+    text = f'These Terms are an agreement between you ("Customer") and Acme Cloud, Inc. ("Acme", "we", "us"). {YOU_TEXT}'
+    parties = find_parties(text)
+    assert (parties[0].name, parties[0].role, parties[0].kind) == ("You", "Customer", "person")
+    assert guess_perspective(parties) == "Customer"
+
+
+def test_short_terms_that_speak_to_you_list_you() -> None:
+    text = (
+        "Short Terms of Use. Acme may change these terms. Acme may end your access. Acme may charge you. "
+        + ("You agree to pay. Your data is yours. You can cancel. Your plan renews. You must be 18.")
+    )
+    assert _triples(text) == [("Acme", "Acme", "organization"), ("You", "You", "person")]
