@@ -382,7 +382,9 @@ def find_parties(text: str) -> list[Party]:
         parties = _merge([parties, _corporate(head)])
     low = text.lower()
     you_words = len(_YOU_WORDS.findall(low)) if low.count("you") >= _YOU_MINIMUM_SHORT else 0
-    addresses_you = you_words >= _YOU_MINIMUM or you_words >= _YOU_SHARE * len(low.split())
+    addresses_you = you_words >= _YOU_MINIMUM or (
+        you_words >= _YOU_MINIMUM_SHORT and you_words >= _YOU_SHARE * len(low.split())
+    )
     if addresses_you and not any(p.kind == "organization" for p in parties):
         subject = _main_subject(text)
         if subject is not None:
