@@ -8,6 +8,7 @@ comes from the tables in `common.framing_table`.
 from __future__ import annotations
 
 import re
+from decimal import Decimal, InvalidOperation
 
 from common.analysis import Analysis, Feedback, Money, Recommendation, Risk
 from common.framing_table import (
@@ -160,10 +161,29 @@ _MONEY_NAMES = {
 }
 
 
+_SYMBOLS = {"USD": "$", "GBP": "£", "EUR": "€"}
+_DEADLINE_WORDS = {
+    "effective": "starts",
+    "term_end": "ends",
+    "renewal_notice": "renewal notice due",
+    "termination_notice": "notice to end it",
+    "payment": "payment due",
+    "other": "deadline",
+}
+
+
+def _amount(item: Money) -> str:
+    """`1450.00 USD` as a person writes it: `$1,450.00`; other currencies keep their code."""
+    try:
+        figure = f"{Decimal(item.amount):,.2f}"
+    except InvalidOperation:
+        figure = item.amount
+    symbol = _SYMBOLS.get(item.currency)
+    return f"{symbol}{figure}" if symbol else f"{figure} {item.currency}"
+
+
 def _money(item: Money) -> str:
-    return (
-        f"{_MONEY_NAMES[item.kind]} of {item.amount} {item.currency}{_PERIODS.get(item.period or 'once', '')}"
-    )
+    return f"{_MONEY_NAMES[item.kind]} of {_amount(item)}{_PERIODS.get(item.period or 'once', '')}"
 
 
 def _join(items: list[str]) -> str:
@@ -201,8 +221,8 @@ def summary(analysis: Analysis) -> str:
     if dated:
         parts = []
         for d in dated[:2]:
-            what = d.kind.replace("_", " ")
-            parts.append(f"{what} {d.date.isoformat()}" if d.date else f"{what} {d.days} days")
+            what = _DEADLINE_WORDS[d.kind]
+            parts.append(f"{what} {d.date.day} {d.date:%B %Y}" if d.date else f"{what}: {d.days} days")
         sentences.append("Dates to keep: " + _join(parts) + ".")
     top = list(dict.fromkeys(risk.title.lower() for risk in analysis.risks))[:3]
     if top:

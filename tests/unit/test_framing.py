@@ -115,7 +115,7 @@ def test_the_summary_says_what_this_is_the_money_and_the_top_risks() -> None:
     assert framed.summary.startswith(
         "This is a lease between Harold Whitmore (Landlord) and Chloe Brennan (Tenant)"
     )
-    assert "1250.00 GBP a month" in framed.summary
+    assert "£1,250.00 a month" in framed.summary
     assert "deductions from your deposit" in framed.summary
 
 
