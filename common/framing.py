@@ -222,7 +222,8 @@ def summary(analysis: Analysis) -> str:
         parts = []
         for d in dated[:2]:
             what = _DEADLINE_WORDS[d.kind]
-            parts.append(f"{what} {d.date.day} {d.date:%B %Y}" if d.date else f"{what}: {d.days} days")
+            days = f"{d.days} day{'s' if d.days != 1 else ''}"
+            parts.append(f"{what} {d.date.day} {d.date:%B %Y}" if d.date else f"{what}: {days}")
         sentences.append("Dates to keep: " + _join(parts) + ".")
     top = list(dict.fromkeys(risk.title.lower() for risk in analysis.risks))[:3]
     if top:

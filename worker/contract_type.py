@@ -37,6 +37,18 @@ TITLE_CUES: tuple[TitleCue, ...] = (
     _cue("services", r"services?|supply|distribut|resell|agency|outsourc|maintenance|hosting|marketing|sponsor|endorse|co-?brand|franchise|joint\s+venture|alliance|collaborat|manufactur|development|cooperation|transportation|affiliate"),
 )  # fmt: skip
 _REQUIRES_WITHIN = 5000
+# Untitled documents whose opening says what they are (an offer letter has a salutation, not a title).
+OPENING_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
+    (
+        "employment",
+        re.compile(
+            r"\b(?:pleased|delighted|happy|excited) to offer you\b|\boffer(?:ing)? you (?:the |a |an )?(?:position|"
+            r"role|job|employment)\b|\boffer of employment\b",
+            re.I,
+        ),
+    ),
+)
+_OPENING_CHARS = 3000
 # Without a title: the words that dominate the (lower-cased) text.
 BODY_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
     ("lease", re.compile(r"\btenants?\b|\blandlord\b")),
@@ -67,6 +79,9 @@ def contract_type(text: str, parties: list[Party]) -> ContractType:
                 cue.requires is None or cue.requires.search(text, 0, _REQUIRES_WITHIN)
             ):
                 return cue.kind
+    for kind, opening in OPENING_CUES:
+        if opening.search(text, 0, _OPENING_CHARS):
+            return kind
     low = text[:_BODY_CHARS].lower()
     counts = {kind: len(cue.findall(low)) for kind, cue in BODY_CUES}
     kind, count = max(counts.items(), key=lambda item: item[1])

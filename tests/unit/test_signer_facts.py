@@ -219,3 +219,11 @@ def test_holdover_rent_is_a_penalty_and_a_subscription_price_a_fee() -> None:
     assert _money("Your subscription renews automatically each month at £7.99 per month.") == [
         ("fee", "7.99", "GBP", "month")
     ]
+
+
+def test_an_untitled_offer_letter_is_employment() -> None:
+    letter = (
+        "Dear Sam Ortiz,\n\nWe are delighted to offer you the position of Analyst at Brightwater Ltd. "
+        "Your start date will be May 5, 2025. Your salary will be $60,000 per year.\n\nSincerely,\nHR"
+    )
+    assert contract_type(letter, []) == "employment"
