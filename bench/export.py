@@ -45,6 +45,7 @@ from typing import Any
 from bench.contracts import contract, write_pdf
 from common.analysis import Analysis, Feedback
 from common.models import Document, DocumentStatus, Job, JobKind
+from common.public import DocumentPublic, JobPublic
 from worker.offline_analyzer import analyze_offline
 
 PAGES = 100
@@ -263,7 +264,15 @@ def run(workdir: Path, runs: int) -> Report:
     _say(f"{runs} runs x {len(SCENARIOS)} scenarios, each in a fresh spawned process")
     for number in range(runs):
         for name in SCENARIOS:
-            spec = Spec(name, original, workdir, filename, doc.public(), job.public(), analysis_json)
+            spec = Spec(
+                name,
+                original,
+                workdir,
+                filename,
+                DocumentPublic.of(doc).model_dump(mode="json"),
+                JobPublic.of(job).model_dump(mode="json"),
+                analysis_json,
+            )
             sample = run_child(spec)
             rows[name].samples.append(sample)
             _say(f"  run {number + 1} {name}: {sample.seconds:.3f} s")

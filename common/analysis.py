@@ -142,7 +142,9 @@ class Usage(BaseModel):
     output_tokens: int
 
 
-class Analysis(BaseModel):
+class AnalysisPublic(BaseModel):
+    """The analysis as the API and the export show it."""
+
     document_id: str
     analyzer: Literal["offline", "llm"]
     model: str | None = None
@@ -161,8 +163,14 @@ class Analysis(BaseModel):
     deadlines: list[Deadline] = Field(default_factory=list)
     ocr: bool | None = None
     has_tracked_changes: bool | None = None
+
+
+class Analysis(AnalysisPublic):
+    """The stored analysis: the public one and the findings kept for re-framing, which stay inside."""
+
     findings: Findings | None = None
 
-    def public(self) -> dict[str, object]:
-        """The analysis as the API and the export show it: findings kept for re-framing stay inside."""
-        return self.model_dump(mode="json", exclude={"findings"})
+    def public(self) -> AnalysisPublic:
+        return AnalysisPublic.model_construct(
+            **{name: getattr(self, name) for name in AnalysisPublic.model_fields}
+        )

@@ -21,10 +21,6 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-def iso(moment: datetime | None) -> str | None:
-    return moment.isoformat().replace("+00:00", "Z") if moment else None
-
-
 class JobStatus(StrEnum):
     QUEUED = "queued"
     RUNNING = "running"
@@ -96,23 +92,12 @@ class User:
     def id(self) -> str:
         return self.email
 
-    def public(self) -> dict[str, Any]:
-        return {
-            "email": self.email,
-            "email_verified": self.email_verified,
-            "mfa_enabled": self.mfa_enabled,
-            "created_at": iso(self.created_at),
-        }
-
 
 @dataclass
 class ErrorInfo:
     code: str
     message: str
     transient: bool = False
-
-    def public(self) -> dict[str, str]:
-        return {"code": self.code, "message": self.message}
 
 
 @dataclass
@@ -127,18 +112,6 @@ class Step:
     input_tokens: int = 0
     output_tokens: int = 0
     cost_usd: float | None = None  # estimated, for LLM steps
-
-    def public(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "name": self.name,
-            "status": str(self.status),
-            "started_at": iso(self.started_at),
-            "finished_at": iso(self.finished_at),
-            "attempts": self.attempts,
-        }
-        if self.error:
-            body["error"] = self.error.public()
-        return body
 
 
 @dataclass
@@ -193,23 +166,6 @@ class Job:
         self.status = target
         self.updated_at = utcnow()
 
-    def public(self) -> dict[str, Any]:
-        body: dict[str, Any] = {
-            "id": self.id,
-            "kind": str(self.kind),
-            "document_id": self.document_id,
-            "status": str(self.status),
-            "progress": self.progress,
-            "steps": [s.public() for s in self.steps],
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-        }
-        if self.error:
-            body["error"] = self.error.public()
-        if self.kind is JobKind.EXPORT and self.status is JobStatus.SUCCEEDED:
-            body["download_url"] = f"/api/v1/jobs/{self.id}/download"
-        return body
-
 
 @dataclass
 class Document:
@@ -228,17 +184,3 @@ class Document:
     text_blob: str | None = None
     analysis: Analysis | None = None
     version: str = ""
-
-    def public(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "filename": self.filename,
-            "content_type": self.content_type,
-            "size_bytes": self.size_bytes,
-            "sha256": self.sha256,
-            "status": str(self.status),
-            "created_at": iso(self.created_at),
-            "updated_at": iso(self.updated_at),
-            "page_count": self.page_count,
-            "latest_job_id": self.latest_job_id,
-        }

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from typing import Any
+from typing import Any, Literal, TypeVar
 
 import segno
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from flask_jwt_extended import (
     create_access_token,
     create_refresh_token,
@@ -19,13 +19,16 @@ from flask_jwt_extended import (
 )
 from flask_limiter.util import get_remote_address
 from jwt import ExpiredSignatureError, InvalidTokenError
+from pydantic import BaseModel, Field, RootModel
 from werkzeug.http import dump_cookie
 
 from common.accounts import delete_account
 from common.models import User
+from common.public import UserPublic
 from common.store import AlreadyExists, NotFound
 from common.telemetry import LOGIN_FAILURES, user_hash, user_var
 from web import mfa
+from web.api import declare
 from web.background import in_background
 from web.deps import current_email, current_user
 from web.errors import ApiError
@@ -45,7 +48,7 @@ from web.tokens import (
     revoke,
     revoke_all,
 )
-from web.validation import Body, json_field, normalise_email, parse_body
+from web.validation import Body, json_field, normalise_email
 
 log = logging.getLogger(__name__)
 bp = Blueprint("auth", __name__, url_prefix="/api/v1/auth")
@@ -106,6 +109,54 @@ class PasswordChangeBody(Body):
     new_password: str
 
 
+class UserAnswer(BaseModel):
+    user: UserPublic
+
+
+class Accepted(BaseModel):
+    status: Literal["accepted"]
+
+
+class Tokens(BaseModel):
+    access_token: str
+    refresh_token: str
+    token_type: Literal["Bearer"]
+    expires_in: int = Field(description="Seconds the access token is valid for.")
+
+
+class MfaChallenge(BaseModel):
+    mfa_required: Literal[True]
+    mfa_token: str = Field(description="Send it with a code to `/auth/mfa/verify`.")
+
+
+class LoginAnswer(RootModel[Tokens | MfaChallenge]):
+    """Tokens, or the MFA challenge when the account has MFA on."""
+
+
+class MfaSetup(BaseModel):
+    secret: str
+    otpauth_uri: str
+    qr_svg: str = Field(description="The `otpauth_uri` as a QR code: an SVG `data:` URI.")
+
+
+class MfaEnabled(Tokens):
+    """The new session's tokens, and the recovery codes, shown once."""
+
+    recovery_codes: list[str]
+
+
+class MfaDisabled(Tokens):
+    mfa_enabled: Literal[False]
+
+
+class AccessToken(BaseModel):
+    access_token: str
+    expires_in: int
+
+
+SignedInAs = TypeVar("SignedInAs", bound=Tokens)
+
+
 def _failed(response: Response) -> bool:
     return response.status_code == 401
 
@@ -145,31 +196,28 @@ def _mfa_account() -> str:
     return f"ip:{get_remote_address()}"
 
 
-def _tokens(email: str) -> dict[str, Any]:
+def _signed_in(email: str, answer: type[SignedInAs], **extra: Any) -> tuple[SignedInAs, int, dict[str, str]]:
+    """The tokens as JSON (CONTRACT.md), as `answer` with `extra`, and the refresh token again as an HttpOnly
+    cookie for the browser app."""
     settings = services().settings
-    return {
-        "access_token": create_access_token(identity=email),
-        "refresh_token": create_refresh_token(identity=email),
-        "token_type": "Bearer",
-        "expires_in": settings.jwt_access_minutes * 60,
-    }
-
-
-def _signed_in(email: str, **extra: Any) -> Response:
-    """The tokens as JSON (CONTRACT.md) with `extra`, and the refresh token again as an HttpOnly cookie for the
-    browser app."""
-    tokens = _tokens(email)
-    response = jsonify(**extra, **tokens)
-    response.set_cookie(
+    refresh_token = create_refresh_token(identity=email)
+    tokens = answer(
+        access_token=create_access_token(identity=email),
+        refresh_token=refresh_token,
+        token_type="Bearer",  # noqa: S106 - the scheme name, not a secret
+        expires_in=settings.jwt_access_minutes * 60,
+        **extra,
+    )
+    cookie = dump_cookie(
         REFRESH_COOKIE,
-        tokens["refresh_token"],
-        max_age=services().settings.jwt_refresh_days * 24 * 3600,
+        refresh_token,
+        max_age=settings.jwt_refresh_days * 24 * 3600,
         path=REFRESH_COOKIE_PATH,
         secure=True,
         httponly=True,
         samesite="Strict",
     )
-    return response
+    return tokens, 200, {"Set-Cookie": cookie}
 
 
 def _cookie_cleared() -> str:
@@ -232,34 +280,34 @@ def _send_verification(user: User) -> None:
 
 
 @bp.post("/register")
-def register() -> tuple[Response, int]:
+@declare("auth", {201: UserAnswer}, (409,), auth=False)
+def register(json: RegisterBody) -> tuple[UserAnswer, int]:
     """Create an account and send the e-mail that verifies it."""
-    body = parse_body(RegisterBody)
     svc = services()
-    if not recaptcha_passes(svc.settings, body.recaptcha_token, request.remote_addr):
+    if not recaptcha_passes(svc.settings, json.recaptcha_token, request.remote_addr):
         raise ApiError(400, "recaptcha_failed", "The reCAPTCHA check failed. Reload the page and try again.")
-    email = normalise_email(body.email)
+    email = normalise_email(json.email)
     try:
-        check_policy(body.password, email)
+        check_policy(json.password, email)
     except WeakPassword as exc:
         raise ApiError(400, "weak_password", str(exc)) from exc
-    user = User(email=email, password_hash=hash_password(body.password))
+    user = User(email=email, password_hash=hash_password(json.password))
     try:
         svc.store.create_user(user)
     except AlreadyExists as exc:
         raise ApiError(409, "email_taken", "An account with this e-mail already exists.") from exc
     _send_verification(user)
-    return jsonify(user=user.public()), 201
+    return UserAnswer(user=UserPublic.of(user)), 201
 
 
 @bp.post("/verify-email")
-def verify_email() -> Response:
+@declare("auth", {200: UserAnswer}, auth=False)
+def verify_email(json: TokenBody) -> UserAnswer:
     """Confirm the e-mail address with the token from the verification e-mail (once)."""
-    body = parse_body(TokenBody)
     svc = services()
     invalid = ApiError(400, "invalid_token", "This verification link is invalid, used or expired.")
     try:
-        email = read_token(svc.settings.jwt_secret_key, "verify-email", body.token, VERIFY_MAX_AGE)["email"]
+        email = read_token(svc.settings.jwt_secret_key, "verify-email", json.token, VERIFY_MAX_AGE)["email"]
         user = svc.store.get_user(str(email))
     except (InvalidToken, KeyError, NotFound) as exc:
         raise invalid from exc
@@ -267,21 +315,21 @@ def verify_email() -> Response:
         raise invalid
     user.email_verified = True
     svc.store.update_user(user)
-    return jsonify(user=user.public())
+    return UserAnswer(user=UserPublic.of(user))
 
 
 @bp.post("/resend-verification")
-def resend_verification() -> tuple[Response, int]:
+@declare("auth", {202: Accepted}, auth=False)
+def resend_verification(json: EmailBody) -> tuple[Accepted, int]:
     """Send the verification e-mail again; answers the same whether or not the account exists."""
-    body = parse_body(EmailBody)
     try:
-        email = normalise_email(body.email)
+        email = normalise_email(json.email)
     except ApiError:
         email = ""
     user = _find_user(email) if email else None
     if user and not user.email_verified:
         _send_verification(user)
-    return jsonify(status="accepted"), 202
+    return Accepted(status="accepted"), 202
 
 
 def _password_stamp(user: User) -> str:
@@ -313,56 +361,57 @@ def _end_sessions(email: str) -> None:
 
 
 @bp.post("/forgot-password")
-def forgot_password() -> tuple[Response, int]:
+@declare("auth", {202: Accepted}, auth=False)
+def forgot_password(json: EmailBody) -> tuple[Accepted, int]:
     """E-mail a reset link; answers the same, as fast, whether or not the account exists."""
-    body = parse_body(EmailBody)
     try:
-        email = normalise_email(body.email)
+        email = normalise_email(json.email)
     except ApiError:
         email = ""
     if email:
         in_background(lambda: _send_reset(email))
-    return jsonify(status="accepted"), 202
+    return Accepted(status="accepted"), 202
 
 
 @bp.post("/reset-password")
-def reset_password() -> Response:
+@declare("auth", {200: UserAnswer}, auth=False)
+def reset_password(json: ResetBody) -> UserAnswer:
     """Set a new password with the token from the reset e-mail (once, within an hour); every session ends."""
-    body = parse_body(ResetBody)
     svc = services()
     invalid = ApiError(
         400, "invalid_token", "This reset link is invalid, used or expired. Ask for a new one."
     )
     try:
-        claims = read_token(svc.settings.jwt_secret_key, "reset", body.token, RESET_MAX_AGE)
+        claims = read_token(svc.settings.jwt_secret_key, "reset", json.token, RESET_MAX_AGE)
         user = svc.store.get_user(str(claims["email"]))
     except (InvalidToken, KeyError, NotFound) as exc:
         raise invalid from exc
     if claims.get("pw") != _password_stamp(user):
         raise invalid
-    user.password_hash = _new_password_hash(body.password, user.email)
+    user.password_hash = _new_password_hash(json.password, user.email)
     user.email_verified = True  # the link reached the inbox: the address is proven
     svc.store.update_user(user)
     _end_sessions(user.email)
-    return jsonify(user=user.public())
+    return UserAnswer(user=UserPublic.of(user))
 
 
 @bp.post("/password")
 @jwt_required()
 @limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
-def change_password() -> Response:
+@declare("auth", {200: Tokens})
+def change_password(json: PasswordChangeBody) -> tuple[Tokens, int, dict[str, str]]:
     """Change the password; this answer is a new session, and every other session ends."""
-    body = parse_body(PasswordChangeBody)
     user = current_user()
-    _check_password(user, body.current_password)
-    user.password_hash = _new_password_hash(body.new_password, user.email)
+    _check_password(user, json.current_password)
+    user.password_hash = _new_password_hash(json.new_password, user.email)
     services().store.update_user(user)
     _end_sessions(user.email)
-    return _signed_in(user.email)
+    return _signed_in(user.email, Tokens)
 
 
 @bp.post("/logout-all")
 @jwt_required()
+@declare("auth", {204: None})
 def logout_all() -> tuple[str, int, dict[str, str]]:
     """End every session of the account, this one included."""
     _end_sessions(current_email())
@@ -372,42 +421,42 @@ def logout_all() -> tuple[str, int, dict[str, str]]:
 @bp.post("/login")
 @limiter.limit(_login_limit, key_func=get_remote_address, deduct_when=_failed, scope="login-ip")
 @limiter.limit(_login_limit, key_func=_login_account, deduct_when=_failed, scope="login-account")
-def login() -> Response:
+@declare("auth", {200: LoginAnswer}, (401, 403), auth=False)
+def login(json: LoginBody) -> tuple[Tokens, int, dict[str, str]] | MfaChallenge:
     """Exchange e-mail and password for tokens, or for an MFA challenge."""
-    body = parse_body(LoginBody)
     try:
-        email = normalise_email(body.email)
+        email = normalise_email(json.email)
     except ApiError:
         email = ""
     user = _find_user(email) if email else None
-    _check_password(user, body.password)
+    _check_password(user, json.password)
     assert user is not None
     if not user.email_verified:
         raise ApiError(403, "email_not_verified", "Confirm your e-mail address first; check your inbox.")
     if user.mfa_enabled:
         token = make_token(services().settings.jwt_secret_key, "mfa", {"email": user.email})
-        return jsonify(mfa_required=True, mfa_token=token)
-    return _signed_in(user.email)
+        return MfaChallenge(mfa_required=True, mfa_token=token)
+    return _signed_in(user.email, Tokens)
 
 
 @bp.post("/mfa/verify")
 @limiter.limit(_login_limit, key_func=get_remote_address, deduct_when=_failed, scope="mfa-ip")
 @limiter.limit(_login_limit, key_func=_mfa_account, deduct_when=_failed, scope="mfa-account")
-def mfa_verify() -> Response:
+@declare("auth", {200: Tokens}, (401,), auth=False)
+def mfa_verify(json: MfaVerifyBody) -> tuple[Tokens, int, dict[str, str]]:
     """Finish an MFA login with a TOTP code or a recovery code."""
-    body = parse_body(MfaVerifyBody)
     svc = services()
     try:
-        email = str(read_token(svc.settings.jwt_secret_key, "mfa", body.mfa_token, MFA_MAX_AGE)["email"])
+        email = str(read_token(svc.settings.jwt_secret_key, "mfa", json.mfa_token, MFA_MAX_AGE)["email"])
         user = svc.store.get_user(email)
     except (InvalidToken, KeyError, NotFound) as exc:
         LOGIN_FAILURES.labels("mfa_token").inc()
         raise ApiError(401, "invalid_token", "The sign-in step expired. Sign in again.") from exc
-    if not user.mfa_enabled or not _accept_code(user, body.code):
+    if not user.mfa_enabled or not _accept_code(user, json.code):
         LOGIN_FAILURES.labels("mfa_code").inc()
         raise ApiError(401, "invalid_code", "That code is not valid.")
     svc.store.update_user(user)
-    return _signed_in(user.email)
+    return _signed_in(user.email, Tokens)
 
 
 def _accept_code(user: User, code: str) -> bool:
@@ -427,7 +476,8 @@ def _accept_code(user: User, code: str) -> bool:
 
 @bp.post("/mfa/setup")
 @jwt_required()
-def mfa_setup() -> Response:
+@declare("auth", {200: MfaSetup}, (409,))
+def mfa_setup() -> MfaSetup:
     """Start MFA setup: a new TOTP secret to scan; it takes effect on `/mfa/enable`.
 
     `qr_svg` is the `otpauth_uri` as a QR code, an SVG `data:` URI the page shows as an image.
@@ -440,20 +490,20 @@ def mfa_setup() -> Response:
     services().store.update_user(user)
     uri = mfa.otpauth_uri(secret, user.email)
     qr_svg = segno.make(uri, error="m").svg_data_uri(scale=5, border=2, dark="#111827", light="#ffffff")
-    return jsonify(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
+    return MfaSetup(secret=secret, otpauth_uri=uri, qr_svg=qr_svg)
 
 
 @bp.post("/mfa/enable")
 @jwt_required()
-def mfa_enable() -> Response:
+@declare("auth", {200: MfaEnabled}, (409,))
+def mfa_enable(json: CodeBody) -> tuple[MfaEnabled, int, dict[str, str]]:
     """Turn MFA on with a code from the authenticator app; answers the recovery codes, shown once."""
-    body = parse_body(CodeBody)
     user = current_user()
     if user.mfa_enabled:
         raise ApiError(409, "mfa_already_enabled", "MFA is already on.")
     if not user.mfa_secret:
         raise ApiError(409, "mfa_not_set_up", "Start with /auth/mfa/setup.")
-    if not _accept_code(user, body.code):
+    if not _accept_code(user, json.code):
         raise ApiError(401, "invalid_code", "That code is not valid.")
     keys = mfa.MfaKeys(services().settings.jwt_secret_key)
     codes = mfa.new_recovery_codes()
@@ -461,31 +511,32 @@ def mfa_enable() -> Response:
     user.mfa_enabled = True
     services().store.update_user(user)
     _end_sessions(user.email)
-    return _signed_in(user.email, recovery_codes=codes)
+    return _signed_in(user.email, MfaEnabled, recovery_codes=codes)
 
 
 @bp.post("/mfa/disable")
 @jwt_required()
 @limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
-def mfa_disable() -> Response:
+@declare("auth", {200: MfaDisabled}, (409,))
+def mfa_disable(json: PasswordCodeBody) -> tuple[MfaDisabled, int, dict[str, str]]:
     """Turn MFA off; needs the password and a current code."""
-    body = parse_body(PasswordCodeBody)
     user = current_user()
-    _check_password(user, body.password)
+    _check_password(user, json.password)
     if not user.mfa_enabled:
         raise ApiError(409, "mfa_not_enabled", "MFA is not on.")
-    if not _accept_code(user, body.code):
+    if not _accept_code(user, json.code):
         raise ApiError(401, "invalid_code", "That code is not valid.")
     user.mfa_enabled = False
     user.mfa_secret = None
     user.recovery_codes = []
     services().store.update_user(user)
     _end_sessions(user.email)
-    return _signed_in(user.email, mfa_enabled=False)
+    return _signed_in(user.email, MfaDisabled, mfa_enabled=False)
 
 
 @bp.post("/refresh")
-def refresh() -> Response:
+@declare("auth", {200: AccessToken}, (403,))
+def refresh() -> AccessToken:
     """A new access token for a valid refresh token: the bearer one, or else the browser's refresh cookie."""
     claims = None if "Authorization" in request.headers else _cookie_refresh_claims()
     if claims is None:
@@ -496,7 +547,7 @@ def refresh() -> Response:
         user_var.set(user_hash(email))
     if _find_user(email) is None:
         raise ApiError(401, "unauthorized", "This account no longer exists.")
-    return jsonify(
+    return AccessToken(
         access_token=create_access_token(identity=email),
         expires_in=services().settings.jwt_access_minutes * 60,
     )
@@ -504,9 +555,9 @@ def refresh() -> Response:
 
 @bp.post("/logout")
 @jwt_required()
-def logout() -> tuple[str, int, dict[str, str]]:
+@declare("auth", {204: None}, (403,))
+def logout(json: LogoutBody) -> tuple[str, int, dict[str, str]]:
     """Revoke the access token and the refresh token given, in the body or as the browser's cookie."""
-    body = parse_body(LogoutBody)
     svc = services()
     claims = get_jwt()
     # The bearer access token authorises a logout, so no other site can forge one. The cookie is honoured on the
@@ -515,9 +566,9 @@ def logout() -> tuple[str, int, dict[str, str]]:
     if from_app:
         _require_own_origin()
         _revoke_cookie_token(str(claims["sub"]))
-    if body.refresh_token:
+    if json.refresh_token:
         try:
-            refresh_claims = decode_token(body.refresh_token, allow_expired=True)
+            refresh_claims = decode_token(json.refresh_token, allow_expired=True)
         except InvalidTokenError as exc:
             raise ApiError(400, "invalid_token", "The refresh token given is not valid.") from exc
         if refresh_claims.get("sub") != claims["sub"] or refresh_claims.get("type") != "refresh":
@@ -541,19 +592,20 @@ def _revoke_cookie_token(subject: str) -> None:
 
 @bp.get("/me")
 @jwt_required()
-def me() -> Response:
+@declare("auth", {200: UserPublic})
+def me() -> UserPublic:
     """The signed-in account."""
-    return jsonify(current_user().public())
+    return UserPublic.of(current_user())
 
 
 @bp.delete("/me")
 @jwt_required()
 @limiter.limit(_login_limit, key_func=user_or_ip, deduct_when=_failed, scope="password-check")
-def delete_me() -> tuple[str, int]:
+@declare("auth", {204: None})
+def delete_me(json: PasswordBody) -> tuple[str, int]:
     """Delete the account and everything it owns: documents, files, jobs."""
-    body = parse_body(PasswordBody)
     user = current_user()
-    _check_password(user, body.password)
+    _check_password(user, json.password)
     close_account(user.email)
     return "", 204
 

@@ -4,29 +4,61 @@ from __future__ import annotations
 
 import tempfile
 from pathlib import Path
+from typing import Annotated
 
-from flask import Blueprint, Response, jsonify, request
+from flask import Blueprint, Response, request
 from flask_jwt_extended import jwt_required
-from pydantic import Field
+from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic.json_schema import SkipJsonSchema
 
 from common import documents, jobs
-from common.analysis import Analysis, Feedback, Recommendation, Verdict
+from common.analysis import Analysis, AnalysisPublic, Feedback, Recommendation, Verdict
 from common.calendar import deadlines_ics
 from common.documents import original_blob
 from common.framing import frame, match_role
 from common.models import Document, DocumentStatus, utcnow
+from common.public import DocumentPublic, JobPublic
 from common.store import NotFound
 from common.telemetry import EXPORTS, FEEDBACK
+from web.api import declare
 from web.deps import current_email
 from web.errors import ApiError
+from web.jobs import JobAnswer
 from web.services import services
 from web.uploads import display_name, receive
-from web.validation import Body, parse_body
+from web.validation import Body, Query
 
 bp = Blueprint("documents", __name__, url_prefix="/api/v1/documents")
 
 MAX_PAGE = 100
 DEFAULT_PAGE = 20
+
+
+class UploadForm(BaseModel):
+    """The multipart upload: the contract in the field `file` (without it the view answers 400 `no_file`)."""
+
+    model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["file"]})
+
+    file: Annotated[object, WithJsonSchema({"type": "string", "format": "binary"})] = None
+
+
+class UploadAnswer(BaseModel):
+    document: DocumentPublic
+    job: JobPublic
+
+
+class PageQuery(Query):
+    limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
+    cursor: str | SkipJsonSchema[None] = Field(default=None, description="`next_cursor` of the page before.")
+
+
+class DocumentPage(BaseModel):
+    items: list[DocumentPublic]
+    next_cursor: str | None = Field(description="null on the last page.")
+
+
+class RecommendationAnswer(BaseModel):
+    recommendation: Recommendation
 
 
 def owned_document(owner_email: str, doc_id: str) -> Document:
@@ -39,7 +71,8 @@ def owned_document(owner_email: str, doc_id: str) -> Document:
 
 @bp.post("")
 @jwt_required()
-def upload() -> tuple[Response, int, dict[str, str]]:
+@declare("documents", {202: UploadAnswer}, (400, 413, 415), form=UploadForm)
+def upload() -> tuple[UploadAnswer, int, dict[str, str]]:
     """Accept a contract and start its analysis."""
     owner = current_email()
     svc = services()
@@ -60,29 +93,27 @@ def upload() -> tuple[Response, int, dict[str, str]]:
         svc.blobs.upload_file(doc.blob_name, received.path, received.content_type, received.sha256)
     job = documents.start_analysis(svc.store, svc.blobs, svc.celery, doc)
     headers = {"Location": f"/api/v1/jobs/{job.id}"}
-    return jsonify(document=doc.public(), job=job.public()), 202, headers
+    return UploadAnswer(document=DocumentPublic.of(doc), job=JobPublic.of(job)), 202, headers
 
 
 @bp.get("")
 @jwt_required()
-def list_documents() -> Response:
+@declare("documents", {200: DocumentPage})
+def list_documents(query: PageQuery) -> DocumentPage:
     """The caller's documents, newest first, a page at a time."""
-    owner = current_email()
-    limit_arg = request.args.get("limit", str(DEFAULT_PAGE))
-    if not limit_arg.isdigit() or not 1 <= int(limit_arg) <= MAX_PAGE:
-        raise ApiError(400, "invalid_request", f"limit must be a whole number from 1 to {MAX_PAGE}.")
     try:
-        page = services().store.list_documents(owner, int(limit_arg), request.args.get("cursor") or None)
+        page = services().store.list_documents(current_email(), query.limit, query.cursor)
     except ValueError as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
-    return jsonify(items=[d.public() for d in page.items], next_cursor=page.next_cursor)
+    return DocumentPage(items=[DocumentPublic.of(d) for d in page.items], next_cursor=page.next_cursor)
 
 
 @bp.get("/<doc_id>")
 @jwt_required()
-def get_document(doc_id: str) -> Response:
+@declare("documents", {200: DocumentPublic}, (404,))
+def get_document(doc_id: str) -> DocumentPublic:
     """One document."""
-    return jsonify(owned_document(current_email(), doc_id).public())
+    return DocumentPublic.of(owned_document(current_email(), doc_id))
 
 
 def ready_analysis(doc: Document) -> Analysis:
@@ -96,9 +127,10 @@ def ready_analysis(doc: Document) -> Analysis:
 
 @bp.get("/<doc_id>/analysis")
 @jwt_required()
-def get_analysis(doc_id: str) -> Response:
+@declare("documents", {200: AnalysisPublic}, (404, 409))
+def get_analysis(doc_id: str) -> AnalysisPublic:
     """The analysis of a document, once it is ready."""
-    return jsonify(ready_analysis(owned_document(current_email(), doc_id)).public())
+    return ready_analysis(owned_document(current_email(), doc_id)).public()
 
 
 class PerspectiveBody(Body):
@@ -107,11 +139,11 @@ class PerspectiveBody(Body):
 
 @bp.put("/<doc_id>/perspective")
 @jwt_required()
-def set_perspective(doc_id: str) -> Response:
+@declare("documents", {200: AnalysisPublic}, (404, 409))
+def set_perspective(doc_id: str, json: PerspectiveBody) -> AnalysisPublic:
     """Say which party you are; the stored findings are re-framed for that side at once."""
-    body = parse_body(PerspectiveBody)
     owner = current_email()
-    role = match_role(ready_analysis(owned_document(owner, doc_id)), body.role)
+    role = match_role(ready_analysis(owned_document(owner, doc_id)), json.role)
     if role is None:
         raise ApiError(400, "unknown_role", "No party of this contract has that role.")
 
@@ -119,11 +151,12 @@ def set_perspective(doc_id: str) -> Response:
         fresh.analysis = frame(ready_analysis(fresh), role)
 
     doc = jobs.mutate_document(services().store, owner, doc_id, change)
-    return jsonify(ready_analysis(doc).public())
+    return ready_analysis(doc).public()
 
 
 @bp.get("/<doc_id>/deadlines.ics")
 @jwt_required()
+@declare("documents", {200: None}, (404, 409), media={200: "text/calendar"})
 def get_deadlines_calendar(doc_id: str) -> Response:
     """The contract's dated deadlines as a calendar file."""
     doc = owned_document(current_email(), doc_id)
@@ -146,10 +179,10 @@ class ExportBody(Body):
 
 @bp.put("/<doc_id>/recommendations/<rec_id>/feedback")
 @jwt_required()
-def give_feedback(doc_id: str, rec_id: str) -> Response:
+@declare("documents", {200: RecommendationAnswer}, (404, 409))
+def give_feedback(doc_id: str, rec_id: str, json: FeedbackBody) -> RecommendationAnswer:
     """Accept, reject or edit one recommendation; the latest verdict wins."""
-    body = parse_body(FeedbackBody)
-    if body.verdict == "edited" and not (body.edited_text or "").strip():
+    if json.verdict == "edited" and not (json.edited_text or "").strip():
         raise ApiError(400, "invalid_request", "An edited verdict needs edited_text.")
     owner = current_email()
     doc = owned_document(owner, doc_id)
@@ -157,7 +190,7 @@ def give_feedback(doc_id: str, rec_id: str) -> Response:
         raise ApiError(409, "not_ready", "The analysis is not ready yet.")
     if not any(r.id == rec_id for r in doc.analysis.recommendations):
         raise ApiError(404, "not_found", "No such recommendation.")
-    feedback = Feedback(verdict=body.verdict, comment=body.comment, edited_text=body.edited_text, at=utcnow())
+    feedback = Feedback(verdict=json.verdict, comment=json.comment, edited_text=json.edited_text, at=utcnow())
     found: list[Recommendation] = []
 
     def change(fresh: Document) -> None:
@@ -169,28 +202,29 @@ def give_feedback(doc_id: str, rec_id: str) -> Response:
 
     jobs.mutate_document(services().store, owner, doc_id, change)
     if services().settings.enable_export_tracking:
-        FEEDBACK.labels(body.verdict).inc()
-    return jsonify(recommendation=found[0].model_dump(mode="json"))
+        FEEDBACK.labels(json.verdict).inc()
+    return RecommendationAnswer(recommendation=found[0])
 
 
 @bp.post("/<doc_id>/exports")
 @jwt_required()
-def create_export(doc_id: str) -> tuple[Response, int, dict[str, str]]:
+@declare("documents", {202: JobAnswer}, (404, 409))
+def create_export(doc_id: str, json: ExportBody) -> tuple[JobAnswer, int, dict[str, str]]:
     """Start building the export ZIP of an analysed document."""
-    body = parse_body(ExportBody)
     owner = current_email()
     svc = services()
     doc = owned_document(owner, doc_id)
     if doc.analysis is None:
         raise ApiError(409, "not_ready", "The analysis is not ready yet; export it once it is.")
-    job = documents.start_export(svc.store, svc.celery, doc, include_original=body.include_original)
+    job = documents.start_export(svc.store, svc.celery, doc, include_original=json.include_original)
     if svc.settings.enable_export_tracking:
         EXPORTS.inc()
-    return jsonify(job=job.public()), 202, {"Location": f"/api/v1/jobs/{job.id}"}
+    return JobAnswer(job=JobPublic.of(job)), 202, {"Location": f"/api/v1/jobs/{job.id}"}
 
 
 @bp.delete("/<doc_id>")
 @jwt_required()
+@declare("documents", {204: None}, (404,))
 def delete_document(doc_id: str) -> tuple[str, int]:
     """Delete a document with its files and jobs."""
     svc = services()

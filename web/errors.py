@@ -6,9 +6,10 @@ import logging
 
 import redis
 from flask import Flask, Response, jsonify, request
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 from werkzeug.exceptions import HTTPException
 
+from common.public import ErrorPublic
 from common.queue import QueueUnavailable
 from common.store import Conflict, StoreUnavailable
 
@@ -36,6 +37,12 @@ _ENQUEUING_ENDPOINTS = frozenset({"documents.upload", "documents.create_export"}
 _ATTEMPT_ENDPOINTS = frozenset({"auth.login", "auth.mfa_verify"})
 
 
+class ErrorBody(BaseModel):
+    """Every error answer: `{"error": {"code": "snake_case_code", "message": "text for a person"}}`."""
+
+    error: ErrorPublic
+
+
 class ApiError(Exception):
     """An error answered to the client as it is."""
 
@@ -48,7 +55,7 @@ class ApiError(Exception):
 
 
 def error_response(status: int, code: str, message: str, headers: dict[str, str] | None = None) -> Response:
-    response = jsonify({"error": {"code": code, "message": message}})
+    response = jsonify(ErrorBody(error=ErrorPublic(code=code, message=message)).model_dump())
     response.status_code = status
     for name, value in (headers or {}).items():
         response.headers[name] = value

@@ -2,19 +2,38 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, jsonify, request, stream_with_context
+from flask import Blueprint, Response, request, stream_with_context
 from flask_jwt_extended import jwt_required
+from pydantic import BaseModel
+from pydantic.json_schema import SkipJsonSchema
+from werkzeug.http import quote_etag
 from werkzeug.utils import secure_filename
 
 from common import jobs
 from common.models import Job, JobKind, JobStatus, utcnow
+from common.public import JobPublic
 from common.store import NotFound
+from web.api import declare
 from web.deps import current_email
 from web.errors import ApiError
 from web.extensions import limiter
 from web.services import services
+from web.validation import Query
 
 bp = Blueprint("jobs", __name__, url_prefix="/api/v1/jobs")
+
+
+class JobFilter(Query):
+    status: JobStatus | SkipJsonSchema[None] = None
+    kind: JobKind | SkipJsonSchema[None] = None
+
+
+class JobList(BaseModel):
+    items: list[JobPublic]
+
+
+class JobAnswer(BaseModel):
+    job: JobPublic
 
 
 def owned_job(owner_email: str, job_id: str) -> Job:
@@ -31,33 +50,30 @@ def _poll_limit() -> str:
 
 @bp.get("")
 @jwt_required()
-def list_jobs() -> Response:
+@declare("jobs", {200: JobList})
+def list_jobs(query: JobFilter) -> JobList:
     """The caller's jobs, newest first, optionally by status and kind."""
-    try:
-        status = JobStatus(request.args["status"]) if request.args.get("status") else None
-        kind = JobKind(request.args["kind"]) if request.args.get("kind") else None
-    except ValueError as exc:
-        raise ApiError(400, "invalid_request", f"Unknown filter value: {exc}.") from exc
-    found = services().store.list_jobs(current_email(), status=status, kind=kind)
-    return jsonify(items=[j.public() for j in found])
+    found = services().store.list_jobs(current_email(), status=query.status, kind=query.kind)
+    return JobList(items=[JobPublic.of(j) for j in found])
 
 
 @bp.get("/<job_id>")
 @jwt_required()
 @limiter.limit(_poll_limit)
-def get_job(job_id: str) -> Response:
+@declare("jobs", {200: JobPublic, 304: None}, (404,))
+def get_job(job_id: str) -> tuple[JobPublic | str, int, dict[str, str]]:
     """One job: a single point read, answered 304 when the browser's ETag still matches."""
     job = owned_job(current_email(), job_id)
-    response = jsonify(job.public())
-    response.set_etag(job.version)
-    response.headers["Cache-Control"] = "private, no-cache"
-    response.make_conditional(request)
-    return response
+    headers = {"ETag": quote_etag(job.version), "Cache-Control": "private, no-cache"}
+    if request.if_none_match.contains_weak(job.version):
+        return "", 304, headers
+    return JobPublic.of(job), 200, headers
 
 
 @bp.post("/<job_id>/cancel")
 @jwt_required()
-def cancel_job(job_id: str) -> tuple[Response, int]:
+@declare("jobs", {202: JobAnswer}, (404, 409))
+def cancel_job(job_id: str) -> tuple[JobAnswer, int]:
     """Stop a job that has not finished."""
     owner = current_email()
     job = owned_job(owner, job_id)
@@ -66,11 +82,12 @@ def cancel_job(job_id: str) -> tuple[Response, int]:
     job = jobs.cancel(services().store, owner, job_id)
     if job.status is not JobStatus.CANCELED:
         raise ApiError(409, "already_finished", f"The job has already {job.status}.")
-    return jsonify(job=job.public()), 202
+    return JobAnswer(job=JobPublic.of(job)), 202
 
 
 @bp.get("/<job_id>/download")
 @jwt_required()
+@declare("jobs", {200: None}, (404, 409, 410), media={200: "application/zip"})
 def download(job_id: str) -> Response:
     """The export ZIP, streamed."""
     owner = current_email()

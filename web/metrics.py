@@ -19,6 +19,7 @@ from prometheus_flask_exporter import PrometheusMetrics
 from common.config import Settings
 from common.queue import QUEUES, oldest_age, queue_depth
 from common.telemetry import QUEUE_DEPTH, QUEUE_OLDEST_AGE
+from web.api import declare
 from web.services import services
 
 HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
@@ -55,6 +56,13 @@ def _with_queue_gauges(view: Callable[..., Any]) -> Callable[..., Any]:
     return scrape
 
 
+def _scrape(view: Callable[..., Any]) -> Callable[..., Any]:
+    """The exporter's `/metrics` view, with fresh queue gauges and declared in the OpenAPI document."""
+    return declare("health", {200: None}, auth=False, api=False, media={200: "text/plain"})(
+        _with_queue_gauges(view)
+    )
+
+
 def init_metrics(app: Flask, settings: Settings) -> PrometheusMetrics | None:
     """Count and time every request, and serve `GET /metrics`; nothing at all when metrics are off."""
     if not settings.metrics_enabled:
@@ -70,5 +78,5 @@ def init_metrics(app: Flask, settings: Settings) -> PrometheusMetrics | None:
         defaults_prefix="kraftd",
         group_by=route,
         buckets=LATENCY_BUCKETS,
-        metrics_decorator=_with_queue_gauges,
+        metrics_decorator=_scrape,
     )

@@ -3,8 +3,10 @@ and the little the app must learn from the server before it starts (`/api/v1/con
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, jsonify, send_from_directory
+from flask import Blueprint, Response, current_app, send_from_directory
+from pydantic import BaseModel
 
+from web.api import declare
 from web.services import services
 
 bp = Blueprint("pages", __name__)
@@ -16,28 +18,40 @@ def _index() -> Response:
     return response
 
 
+class AppConfig(BaseModel):
+    recaptcha_site_key: str | None
+    max_upload_mb: int
+
+
+_page = declare("pages", {200: None}, auth=False, api=False, media={200: "text/html"})
+
+
 @bp.get("/")
+@_page
 def index() -> Response:
     """The single-page app."""
     return _index()
 
 
 @bp.get("/verify-email")
+@_page
 def verify_email_page() -> Response:
     """The link from the verification e-mail: the app reads the token and completes it through the API."""
     return _index()
 
 
 @bp.get("/reset-password")
+@_page
 def reset_password_page() -> Response:
     """The link from the password-reset e-mail: the app asks for the new password and sends it with the token."""
     return _index()
 
 
 @bp.get("/api/v1/config")
-def app_config() -> Response:
+@declare("pages", {200: AppConfig}, auth=False)
+def app_config() -> AppConfig:
     """Public settings the browser app needs: the reCAPTCHA v3 site key (null when off) and the upload limit."""
     settings = services().settings
-    return jsonify(
+    return AppConfig(
         recaptcha_site_key=settings.recaptcha_site_key or None, max_upload_mb=settings.max_upload_mb
     )

@@ -3,15 +3,12 @@
 from __future__ import annotations
 
 import json
-from typing import TypeVar
 
 from email_validator import EmailNotValidError, validate_email
 from flask import request
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 from web.errors import ApiError
-
-M = TypeVar("M", bound=BaseModel)
 
 
 class Body(BaseModel):
@@ -20,23 +17,34 @@ class Body(BaseModel):
     model_config = ConfigDict(strict=True, extra="ignore", str_max_length=10_000)
 
 
-def parse_body(model: type[M]) -> M:
-    """The request's JSON body as `model`; 400 `invalid_json` or `invalid_request` otherwise."""
+class Query(BaseModel):
+    """A query string: text read as each field's type (`limit=20` is a number); a parameter sent empty is
+    as if not sent, unknown ones are ignored."""
+
+    model_config = ConfigDict(extra="ignore", str_max_length=10_000)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _empty_is_absent(cls, data: object) -> object:
+        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
+
+
+def json_object() -> dict[str, object]:
+    """The request's JSON body, `{}` when there is none; 400 `invalid_json` or `invalid_request` otherwise."""
     raw = request.get_data(cache=True)
     if not raw.strip():
-        data: object = {}
-    elif not request.is_json:
+        return {}
+    if not request.is_json:
         raise ApiError(
             400, "invalid_json", "Send the request body as JSON, with Content-Type: application/json."
         )
-    else:
-        try:
-            data = json.loads(raw)
-        except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to be a real body
-            raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
+    try:
+        data = json.loads(raw)
+    except (ValueError, RecursionError) as exc:  # RecursionError: nested too deeply to be a real body
+        raise ApiError(400, "invalid_json", "The request body is not valid JSON.") from exc
     if not isinstance(data, dict):
         raise ApiError(400, "invalid_request", "The request body must be a JSON object.")
-    return model.model_validate(data)
+    return data
 
 
 def json_field(name: str) -> object:

@@ -173,7 +173,13 @@ def build_export(target: Path, request: ExportRequest) -> list[ManifestEntry]:
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=6) as archive:
         _add(archive, "report.html", _render("report.html.j2", request, analysis).encode(), entries, when)
         _add(archive, "report.md", _render("report.md.j2", request, analysis).encode(), entries, when)
-        _add(archive, "analysis.json", json.dumps(analysis.public(), indent=2).encode(), entries, when)
+        _add(
+            archive,
+            "analysis.json",
+            json.dumps(analysis.public().model_dump(mode="json"), indent=2).encode(),
+            entries,
+            when,
+        )
         _add(
             archive,
             "recommendations.csv",

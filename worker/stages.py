@@ -14,6 +14,7 @@ from common.analysis import Analysis, Usage
 from common.blobs import CHUNK
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
+from common.public import DocumentPublic, JobPublic
 from common.store import NotFound
 from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
@@ -74,8 +75,8 @@ def export_step(ctx: StepContext, job: Job) -> None:
         build_export(
             archive,
             ExportRequest(
-                document=doc.public(),
-                job=job.public(),
+                document=DocumentPublic.of(doc).model_dump(mode="json"),
+                job=JobPublic.of(job).model_dump(mode="json"),
                 filename=doc.filename,
                 analysis=doc.analysis,
                 include_ai=ctx.settings.enable_ai_export,
