@@ -8,7 +8,7 @@ from typing import Annotated
 
 from flask import Blueprint, Response, request
 from flask_jwt_extended import jwt_required
-from pydantic import BaseModel, ConfigDict, Field, WithJsonSchema
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, WithJsonSchema
 from pydantic.json_schema import SkipJsonSchema
 
 from common import documents, jobs
@@ -49,7 +49,9 @@ class UploadAnswer(BaseModel):
 
 class PageQuery(Query):
     limit: int = Field(default=DEFAULT_PAGE, ge=1, le=MAX_PAGE)
-    cursor: str | SkipJsonSchema[None] = Field(default=None, description="`next_cursor` of the page before.")
+    cursor: Annotated[str, StringConstraints(max_length=512)] | SkipJsonSchema[None] = Field(
+        default=None, description="`next_cursor` of the page before; empty or absent: the first page."
+    )
 
 
 class DocumentPage(BaseModel):
@@ -102,7 +104,7 @@ def upload() -> tuple[UploadAnswer, int, dict[str, str]]:
 def list_documents(query: PageQuery) -> DocumentPage:
     """The caller's documents, newest first, a page at a time."""
     try:
-        page = services().store.list_documents(current_email(), query.limit, query.cursor)
+        page = services().store.list_documents(current_email(), query.limit, query.cursor or None)
     except ValueError as exc:
         raise ApiError(400, "invalid_cursor", "The cursor is not one this API gave out.") from exc
     return DocumentPage(items=[DocumentPublic.of(d) for d in page.items], next_cursor=page.next_cursor)

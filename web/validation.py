@@ -6,7 +6,7 @@ import json
 
 from email_validator import EmailNotValidError, validate_email
 from flask import request
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict
 
 from web.errors import ApiError
 
@@ -18,15 +18,9 @@ class Body(BaseModel):
 
 
 class Query(BaseModel):
-    """A query string: text read as each field's type (`limit=20` is a number); a parameter sent empty is
-    as if not sent, unknown ones are ignored."""
+    """A query string: text read as each field's type (`limit=20` is a number), unknown parameters ignored."""
 
     model_config = ConfigDict(extra="ignore", str_max_length=10_000)
-
-    @model_validator(mode="before")
-    @classmethod
-    def _empty_is_absent(cls, data: object) -> object:
-        return {k: v for k, v in data.items() if v != ""} if isinstance(data, dict) else data
 
 
 def json_object() -> dict[str, object]:
