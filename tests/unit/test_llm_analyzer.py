@@ -653,7 +653,7 @@ def test_the_signers_findings_are_normalised_and_their_quotes_verified(llm: Open
     assert result.findings is not None
     assert result.findings.risks == []  # its quote is not in the lease
     assert result.findings.perspective == "Tenant"
-    assert "findings" not in result.public()
+    assert "findings" not in result.public().model_dump()
 
 
 @pytest.mark.integration
