@@ -226,13 +226,19 @@ server.serve_forever()
 
 @pytest.fixture(scope="module")
 def slow_api(base_config: dict[str, Any], tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """The API with RATE_LIMIT_DEFAULT=5/minute, served over HTTP by a process of its own, as in production.
+    """The API with RATE_LIMIT_DEFAULT=5/minute, served over HTTP by a process of its own, as in production
+    behind the ingress (TRUSTED_PROXIES=1: the X-Forwarded-For the tests send is the proxy's word).
 
     (Its own process because the limiter is one object per process: a second app in this one would keep the
     first app's default limit, see `test_a_second_app_in_one_process_keeps_its_own_default_limit`.)
     """
     config = json.dumps(
-        {**base_config, "data_dir": str(base_config["data_dir"]), "rate_limit_default": "5/minute"}
+        {
+            **base_config,
+            "data_dir": str(base_config["data_dir"]),
+            "rate_limit_default": "5/minute",
+            "trusted_proxies": 1,
+        }
     )
     log = tmp_path_factory.mktemp("slow-api") / "stderr.log"
     with log.open("w") as stderr:  # the process keeps its own copy of the file
