@@ -18,12 +18,14 @@ request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
 user_var: ContextVar[str | None] = ContextVar("user", default=None)
 
-_EMAIL = re.compile(r"[\w.+-]+@[\w-]+(\.[\w-]+)*\.[^\W\d_]{2,}\b")  # ends in a TLD: not `kraftd-docs@0.1.0`
+# Each pattern starts only where its token starts (the lookbehinds), so a long word costs linear time, never
+# quadratic: a 10,000-character word in a URL must not tie up a worker (it took seconds before).
+_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")  # a TLD: not `kraftd-docs@0.1.0`
 _BEARER = re.compile(r"(?i)(bearer\s+|token[\"'=: ]+)[\w.-]{16,}")
 # `password=…`, `"password": "…"`, `jwt_secret_key='…'` (a settings repr): the value after a secret's name.
 _ASSIGNED = re.compile(
     r"""(?ix)
-    (\b[\w-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|_key|dsn|connection_string|authorization)
+    ((?<![\w-])[\w-]*(?:pass(?:word|wd)?|secret|token|api[_-]?key|_key|dsn|connection_string|authorization)
      ['"]?\s*[=:]\s*)
     (?:'[^']*'|"[^"]*"|[^\s'",;&)}\]]+)
     """
