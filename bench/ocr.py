@@ -4,7 +4,7 @@
 
 Two conditions, each the same pages: a clean 300-dpi scan, and a 200-dpi scan turned 2° with mild noise and
 blur (bench/rendering.py). Each page goes through `worker.ocr.ocr_images`, the functions the OCR step runs
-(deskew, Tesseract, the upright retry). Character accuracy = 1 − Levenshtein distance ÷ source length, after
+(deskew, Tesseract, the upright retry). Character accuracy = 1 - Levenshtein distance ÷ source length, after
 collapsing runs of whitespace and reading curly quotes as straight ones on both sides; pages per CPU second
 count this process and its Tesseract children, so they are pages per core. `--sample` also reads every page
 of a scanned PDF (e.g. ../shared/data/samples/image-only-scan.pdf) for its speed and word count. Defaults are
