@@ -21,7 +21,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from bench.rendering import Scan, page_text, render, wrap
+from common.config import Settings
 from common.filetypes import PDF
+from worker.analyze import analyze
 from worker.extract import extract_text
 from worker.ocr import ocr_document, ocr_images
 
@@ -117,14 +119,20 @@ def measure(condition: str, scan: Scan, corpus: Path, docs: int, pages: int) -> 
     )
 
 
-def measure_sample(path: Path) -> tuple[int, int, float, float]:
-    """Pages, words read, pages per CPU second and wall seconds for a scanned PDF, through extract and OCR."""
+def measure_sample(path: Path) -> str:
+    """A scanned PDF through extract, OCR and the offline analyzer: speed, words, parties and governing law."""
     extracted = extract_text(path, PDF)
     started_cpu, started_wall = _cpu_seconds(), time.perf_counter()
     read = ocr_document(path, PDF, extracted.ocr_pages)
     cpu, wall = _cpu_seconds() - started_cpu, time.perf_counter() - started_wall
+    pages = [read.get(number, text) for number, text in enumerate(extracted.pages)]
+    analysis = analyze(pages, "sample", Settings())
     words = sum(len(text.split()) for text in read.values())
-    return len(read), words, len(read) / cpu if cpu else 0.0, wall
+    parties = "; ".join(party.name for party in analysis.parties)
+    return (
+        f"{path.name}: {len(read)} pages OCR'd, {words} words, {len(read) / cpu if cpu else 0.0:.3f} pages/CPU s, "
+        f"{wall:.1f} s wall\n  parties: {parties}\n  governing law: {analysis.governing_law}"
+    )
 
 
 def main() -> None:

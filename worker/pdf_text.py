@@ -13,6 +13,7 @@ the end of its page.
 from __future__ import annotations
 
 import ctypes
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +37,10 @@ _CHOICE_FIELDS = frozenset(
 _BOX_FIELDS = frozenset({pdfium_c.FPDF_FORMFIELD_CHECKBOX, pdfium_c.FPDF_FORMFIELD_RADIOBUTTON})
 # PDFium's text has Windows line ends, keeps no-break spaces and marks a hyphen at a line break as U+FFFE or
 # U+0002; our pages use "\n", plain spaces and "-". (str.replace: several times faster than str.translate.)
+_DOUBLE_SPACES = re.compile(r" {2,}")
+# A value typed after "$" or "(" joins it; one followed by "." or ")" joins that.
+_OPENING = frozenset("$€£(\"'“‘")
+_CLOSING = frozenset(".,;:)\"'”’")
 _REPLACEMENTS = (("\r\n", "\n"), ("\r", "\n"), ("\xa0", " "), ("\ufffe", "-"), ("\x02", "-"))
 
 
@@ -74,6 +79,7 @@ class _Line:
     text: str
     box: _Box | None
     after: list[_Placed]
+    start: int = -1  # index of the line's first character in the text page; -1 for a line we made
 
 
 def read_pdf(path: Path, max_pages: int, min_text_chars: int) -> PdfPages:
@@ -237,7 +243,7 @@ def _with_values(text: str, textpage: pdfium.PdfTextPage, values: list[_Placed])
             line.after.append(value)
         else:
             lines.insert(_insertion_index(lines, value.box), _Line("", value.box, [value]))
-    out = [_render(line) for line in lines]
+    out = [_render(line, textpage) for line in lines]
     if unplaced:
         out += ["", FORM_BLOCK_TITLE, *unplaced]
     return "\r\n".join(out)
@@ -247,7 +253,7 @@ def _positioned_lines(text: str, textpage: pdfium.PdfTextPage) -> list[_Line]:
     lines = []
     start = 0
     for raw_line in text.split("\r\n"):
-        lines.append(_Line(raw_line, _line_box(textpage, start, len(raw_line)), []))
+        lines.append(_Line(raw_line, _line_box(textpage, start, len(raw_line)), [], start))
         start += len(raw_line) + 2
     return lines
 
@@ -284,10 +290,48 @@ def _insertion_index(lines: list[_Line], box: _Box) -> int:
     return len(lines)
 
 
-def _render(line: _Line) -> str:
-    """The line with its values in left-to-right order: a box ticked left of its label comes first."""
-    values = sorted(line.after, key=lambda v: v.box.left if v.box else 0.0)
-    starts = line.box.left if line.box and line.text.strip() else float("-inf")
-    before = [v.text for v in values if v.box and v.box.left < starts]
-    after = [v.text for v in values if not (v.box and v.box.left < starts)]
-    return " ".join(part for part in (*before, line.text.rstrip(), *after) if part)
+def _render(line: _Line, textpage: pdfium.PdfTextPage) -> str:
+    """The line with each value at its place: before the first character right of the value's left edge,
+    replacing the blank ("____") it was typed over."""
+    if not line.after:
+        return line.text
+    lefts = _char_lefts(textpage, line)
+    chars = list(line.text)
+    covered: set[int] = set()
+    inserts: dict[int, list[str]] = {}
+    for value in sorted(line.after, key=lambda v: v.box.left if v.box else 0.0):
+        box = value.box
+        assert box is not None  # only placed values are attached to a line
+        at = next(
+            (i for i, left in enumerate(lefts) if left is not None and left >= box.left - 1), len(chars)
+        )
+        inserts.setdefault(at, []).append(value.text)
+        covered.update(
+            i
+            for i, left in enumerate(lefts)
+            if left is not None and box.left - 1 <= left < box.right and chars[i] == "_"
+        )
+    kept = [(i, ch) for i, ch in enumerate(chars) if i not in covered]
+    out = ""
+    for position in range(len(chars) + 1):
+        if position in inserts:
+            following = next((ch for i, ch in kept if i >= position), "")
+            value = " ".join(inserts[position])
+            before = "" if not out or out[-1].isspace() or out[-1] in _OPENING else " "
+            after = "" if not following or following.isspace() or following in _CLOSING else " "
+            out += before + value + after
+        if position < len(chars) and position not in covered:
+            out += chars[position]
+    return _DOUBLE_SPACES.sub(" ", out).strip()
+
+
+def _char_lefts(textpage: pdfium.PdfTextPage, line: _Line) -> list[float | None]:
+    """The left edge of each character of the line (None for PDFium's generated ones)."""
+    if line.start < 0:
+        return [None] * len(line.text)
+    left, right, bottom, top = (ctypes.c_double() for _ in range(4))
+    lefts: list[float | None] = []
+    for index in range(line.start, line.start + len(line.text)):
+        found = pdfium_c.FPDFText_GetCharBox(textpage, index, left, right, bottom, top)
+        lefts.append(left.value if found and right.value > left.value else None)
+    return lefts
