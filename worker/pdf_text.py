@@ -316,10 +316,10 @@ def _render(line: _Line, textpage: pdfium.PdfTextPage) -> str:
     for position in range(len(chars) + 1):
         if position in inserts:
             following = next((ch for i, ch in kept if i >= position), "")
-            value = " ".join(inserts[position])
+            joined = " ".join(inserts[position])
             before = "" if not out or out[-1].isspace() or out[-1] in _OPENING else " "
             after = "" if not following or following.isspace() or following in _CLOSING else " "
-            out += before + value + after
+            out += before + joined + after
         if position < len(chars) and position not in covered:
             out += chars[position]
     return _DOUBLE_SPACES.sub(" ", out).strip()

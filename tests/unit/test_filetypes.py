@@ -8,7 +8,6 @@ import zipfile
 from pathlib import Path
 
 import docx
-
 from PIL import Image
 
 from common.filetypes import DOCX, JPEG, PDF, PNG, TIFF, TXT, decode_text, sniff_type

@@ -28,7 +28,10 @@ LEASE = [
 LEASE_TEXT = "\n".join(LEASE)
 
 
-def _page(scan: Scan = Scan(dpi=200)) -> Image.Image:
+PLAIN_200_DPI = Scan(dpi=200)
+
+
+def _page(scan: Scan = PLAIN_200_DPI) -> Image.Image:
     return render(LEASE, scan)
 
 
@@ -57,9 +60,11 @@ def test_a_photo_taken_sideways_is_turned_by_its_exif_orientation(tmp_path: Path
     path = _save(sideways, tmp_path / "photo.jpg", quality=85, exif=exif)
     assert sniff_type(path) == JPEG
     extracted = extract_text(path, JPEG)
-    assert extracted.pages == [""] and extracted.ocr_pages == [0]
+    assert extracted.pages == [""]
+    assert extracted.ocr_pages == [0]
     text = ocr_document(path, JPEG, extracted.ocr_pages)[0]
-    assert "Maria Gonzalez" in text and "Oregon" in text
+    assert "Maria Gonzalez" in text
+    assert "Oregon" in text
 
 
 def test_a_multi_page_tiff_is_one_document_with_a_page_per_frame(tmp_path: Path) -> None:
@@ -67,7 +72,8 @@ def test_a_multi_page_tiff_is_one_document_with_a_page_per_frame(tmp_path: Path)
     path = _save(first, tmp_path / "scan.tif", save_all=True, append_images=[second], compression="tiff_lzw")
     assert sniff_type(path) == TIFF
     extracted = extract_text(path, TIFF)
-    assert extracted.page_count == 2 and extracted.ocr_pages == [0, 1]
+    assert extracted.page_count == 2
+    assert extracted.ocr_pages == [0, 1]
     progress: list[tuple[int, int]] = []
     read = ocr_document(
         path, TIFF, extracted.ocr_pages, on_page=lambda done, total: progress.append((done, total))
