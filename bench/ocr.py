@@ -155,10 +155,7 @@ def main() -> None:
             f"{row.pages_per_cpu_second:>11.3f} {row.wall_seconds:>7.1f}"
         )
     if args.sample:
-        pages, words, rate, wall = measure_sample(args.sample)
-        print(
-            f"\n{args.sample.name}: {pages} pages, {words} words read, {rate:.3f} pages/CPU s, {wall:.1f} s wall"
-        )
+        print("\n" + measure_sample(args.sample))
 
 
 if __name__ == "__main__":
