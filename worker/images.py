@@ -32,14 +32,20 @@ _IMAGE_ERRORS: tuple[type[BaseException], ...] = (
 
 
 def count_frames(path: Path, max_pages: int) -> int:
-    """The number of pages; fails `too_many_pages` before looking at every frame of a long TIFF."""
+    """The number of pages; a TIFF's frames are counted only up to the page budget, then it is refused."""
     try:
         with _open(path) as image:
-            frames = getattr(image, "n_frames", 1)
+            frames = 1
+            while frames <= max_pages:
+                try:
+                    image.seek(frames)
+                except EOFError:
+                    break
+                frames += 1
     except _IMAGE_ERRORS as exc:
         raise image_corrupt() from exc
     if frames > max_pages:
-        raise too_many_pages(frames, max_pages)
+        raise too_many_pages(f"more than {max_pages}", max_pages)
     return frames
 
 
