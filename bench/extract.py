@@ -24,6 +24,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from tests.memory import peak_rss_mb
+
 EXTRACTORS = ("pypdf", "pypdfium2", "pdftotext", "worker.extract")
 _TOKEN = re.compile(r"\w+")
 
@@ -114,9 +116,8 @@ def run_one(extractor: str, corpus: Path, repeat: int) -> RunResult:
             except Exception as exc:  # a bench counts failures instead of stopping
                 files.append(FileResult(path.stem, 0, error=f"{type(exc).__name__}: {exc}"[:80]))
         best = min(best, _cpu_seconds() - started)
-    self_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    child_kb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return RunResult(extractor, files, best, max(self_kb, child_kb) / 1024)
+    child_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    return RunResult(extractor, files, best, max(peak_rss_mb(), child_mb))
 
 
 def _import_untimed(extractor: str) -> None:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from common.filetypes import DOCX, PDF, TXT
 from worker import pdf_text
@@ -330,3 +333,33 @@ def test_whitespace_only_text_has_no_text(tmp_path: Path) -> None:
 def test_unknown_content_type_is_unsupported(tmp_path: Path) -> None:
     path = _write(tmp_path / "sheet.xlsx", b"PK\x03\x04")
     assert _error_code(path, "application/vnd.ms-excel") == "unsupported_type"
+
+
+_MEASURE_PDF = """
+import json, sys
+from pathlib import Path
+from worker.extract import extract_text
+from tests.memory import peak_rss_mb
+extracted = extract_text(Path(sys.argv[1]), "application/pdf")
+print(json.dumps({"pages": extracted.page_count, "rss_mb": peak_rss_mb()}))
+"""
+
+
+def test_a_long_pdf_is_read_in_flat_memory(tmp_path: Path) -> None:
+    source = PdfReader(CUAD_SPONSORSHIP_PDF)
+    writer = PdfWriter()
+    for _ in range(250):
+        for page in source.pages:
+            writer.add_page(page)
+    path = tmp_path / "long.pdf"
+    writer.write(path)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE_PDF, str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(result.stdout)
+    assert measured["pages"] == 1500
+    assert measured["rss_mb"] < 100
