@@ -14,6 +14,7 @@ from common.blobs import CHUNK
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
 from common.public import DocumentPublic, JobPublic
+from common.stages import stage
 from common.store import NotFound
 from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
@@ -23,7 +24,7 @@ from worker.extract import ExtractionError, extract_text, no_text, visible_chars
 from worker.llm_analyzer import estimate_cost
 from worker.ocr import ocr_document
 from worker.pagetext import PageText
-from worker.runner import PROGRESS, StepContext
+from worker.runner import StepContext
 
 log = logging.getLogger(__name__)
 
@@ -37,12 +38,16 @@ def _document(ctx: StepContext, job: Job) -> Document:
         ) from exc
 
 
-def extract_step(ctx: StepContext, job: Job) -> None:
-    """Turn the uploaded file into text, one string per page, saved as JSON beside the original."""
+def extract_step(ctx: StepContext, job: Job) -> str | None:
+    """Turn the uploaded file into text, one string per page, saved as JSON beside the original.
+
+    Pages left for OCR (scans, photos) hand the job to the `ocr` stage; otherwise it goes straight on.
+    """
     doc = _document(ctx, job)
     text_blob = documents.text_blob(job.owner_email, doc.id)
     if doc.text_blob == text_blob and ctx.blobs.exists(text_blob):
-        return  # done by an earlier delivery of this step
+        # Done by an earlier delivery of this step.
+        return "ocr" if PageText.from_json(ctx.blobs.read_bytes(text_blob)).ocr_pending else None
     with tempfile.TemporaryDirectory(prefix="kraftd-extract-") as tmp:
         original = Path(tmp) / "original"
         ctx.blobs.download_to(doc.blob_name, original)
@@ -50,12 +55,7 @@ def extract_step(ctx: StepContext, job: Job) -> None:
             extracted = extract_text(original, doc.content_type)
         except ExtractionError as exc:
             raise PermanentError(exc.code, exc.message) from exc
-        text = PageText(
-            extracted.pages, extracted.ocr_pages, has_tracked_changes=extracted.has_tracked_changes
-        )
-        if text.ocr_pending:
-            # Until the stage registry gives OCR its own step and queue, extract reads the scanned pages itself.
-            text = _read_by_ocr(ctx, job, original, doc.content_type, text, "extract")
+    text = PageText(extracted.pages, extracted.ocr_pages, has_tracked_changes=extracted.has_tracked_changes)
     ctx.blobs.upload_bytes(text_blob, text.to_json(), "application/json")
 
     def change(fresh: Document) -> None:
@@ -65,6 +65,7 @@ def extract_step(ctx: StepContext, job: Job) -> None:
             fresh.status = DocumentStatus.PROCESSING
 
     mutate_document(ctx.store, job.owner_email, doc.id, change)
+    return "ocr" if text.ocr_pending else None
 
 
 def ocr_step(ctx: StepContext, job: Job) -> None:
@@ -78,15 +79,13 @@ def ocr_step(ctx: StepContext, job: Job) -> None:
     with tempfile.TemporaryDirectory(prefix="kraftd-ocr-") as tmp:
         original = Path(tmp) / "original"
         ctx.blobs.download_to(doc.blob_name, original)
-        text = _read_by_ocr(ctx, job, original, doc.content_type, text, "ocr")
+        text = _read_by_ocr(ctx, job, original, doc.content_type, text)
     ctx.blobs.upload_bytes(doc.text_blob, text.to_json(), "application/json")
 
 
-def _read_by_ocr(
-    ctx: StepContext, job: Job, original: Path, content_type: str, text: PageText, step: str
-) -> PageText:
+def _read_by_ocr(ctx: StepContext, job: Job, original: Path, content_type: str, text: PageText) -> PageText:
     """The text with its pending pages read by OCR, moving the job's progress on after every page."""
-    start, end = PROGRESS.get(step, (0, 0))
+    start, end = stage("ocr").progress
 
     def on_page(done: int, total: int) -> None:
         progress = start + (end - start) * done // max(total, 1)

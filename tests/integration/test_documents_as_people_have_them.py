@@ -25,11 +25,15 @@ OCR_TIMEOUT = 240.0  # a page of OCR takes seconds, more on a loaded machine
 W = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _analysed(client: FlaskClient, tokens: dict[str, Any], name: str, data: bytes) -> dict[str, Any]:
+def _analysed(
+    client: FlaskClient, tokens: dict[str, Any], name: str, data: bytes, *, ocr: bool = False
+) -> dict[str, Any]:
     answer = upload(client, tokens, name, data)
     assert answer.status_code == 202, answer.json
     job = wait_for_job(client, tokens, answer.json["job"]["id"], timeout=OCR_TIMEOUT)
     assert job["status"] == "succeeded", job
+    steps = {step["name"]: step["status"] for step in job["steps"]}
+    assert steps == {"extract": "succeeded", "ocr": "succeeded" if ocr else "skipped", "analyze": "succeeded"}
     analysis = client.get(
         f"/api/v1/documents/{answer.json['document']['id']}/analysis", headers=bearer(tokens)
     )
@@ -101,7 +105,7 @@ def test_a_scanned_pdf_is_read_by_ocr_and_analysed(
     stack_client: FlaskClient, mailbox: Mailbox, email: str
 ) -> None:
     tokens = signed_in(stack_client, mailbox, email)
-    analysis = _analysed(stack_client, tokens, "scan.pdf", _scanned_pdf())
+    analysis = _analysed(stack_client, tokens, "scan.pdf", _scanned_pdf(), ocr=True)
     assert analysis["ocr"] is True
     assert analysis["governing_law"] == "Delaware"
     assert {party["name"] for party in analysis["parties"]} >= {"Acme Corporation", "Widget Labs LLC"}
@@ -114,6 +118,11 @@ def test_a_phone_photo_of_a_page_is_analysed(stack_client: FlaskClient, mailbox:
     assert answer.json["document"]["content_type"] == "image/jpeg"
     job = wait_for_job(stack_client, tokens, answer.json["job"]["id"], timeout=OCR_TIMEOUT)
     assert job["status"] == "succeeded", job
+    assert [step["name"] for step in job["steps"] if step["status"] == "succeeded"] == [
+        "extract",
+        "ocr",
+        "analyze",
+    ]
     analysis = stack_client.get(
         f"/api/v1/documents/{answer.json['document']['id']}/analysis", headers=bearer(tokens)
     ).json
@@ -133,6 +142,7 @@ def test_an_image_with_no_words_fails_no_text(
     job = wait_for_job(stack_client, tokens, answer.json["job"]["id"], timeout=OCR_TIMEOUT)
     assert job["status"] == "failed"
     assert job["error"]["code"] == "no_text"
+    assert {step["name"]: step["status"] for step in job["steps"]}["ocr"] == "failed"
 
 
 def test_filled_in_form_values_reach_the_analysis(
