@@ -33,6 +33,9 @@ log = logging.getLogger(__name__)
 os.environ.setdefault("OMP_THREAD_LIMIT", "1")
 
 RENDER_DPI = 300
+# What a page may cost, in seconds of one core, when deciding how many pages fit in the OCR step's time limit
+# (2-3 s measured at 300 dpi by bench/ocr.py, with room for a slower, shared machine).
+SECONDS_PER_PAGE = 3
 LANGUAGE = "eng"
 PAGE_TIMEOUT_SECONDS = 180
 # Below this mean word confidence a reading is poor enough to try the page turned by Tesseract's OSD.
@@ -67,6 +70,11 @@ def ocr_document(
     return dict(
         zip(pages, ocr_images(page_images(path, content_type, pages), len(pages), on_page), strict=True)
     )
+
+
+def max_ocr_pages(time_limit_seconds: int) -> int:
+    """How many pages OCR can read within a step's time limit."""
+    return max(1, time_limit_seconds // SECONDS_PER_PAGE)
 
 
 def page_images(

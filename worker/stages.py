@@ -21,8 +21,9 @@ from worker.analyze import analyze
 from worker.errors import PermanentError
 from worker.export import ExportRequest, build_export
 from worker.extract import ExtractionError, extract_text, no_text, visible_chars
+from worker.extract_errors import too_many_pages
 from worker.llm_analyzer import estimate_cost
-from worker.ocr import ocr_document
+from worker.ocr import max_ocr_pages, ocr_document
 from worker.pagetext import PageText
 from worker.runner import StepContext
 
@@ -85,7 +86,13 @@ def ocr_step(ctx: StepContext, job: Job) -> None:
 
 def _read_by_ocr(ctx: StepContext, job: Job, original: Path, content_type: str, text: PageText) -> PageText:
     """The text with its pending pages read by OCR, moving the job's progress on after every page."""
-    start, end = stage("ocr").progress
+    ocr = stage("ocr")
+    start, end = ocr.progress
+    # A scan longer than the step's time limit allows fails now, clearly, not after timing out every attempt.
+    most = max_ocr_pages(ocr.soft_time_limit)
+    if len(text.ocr_pending) > most:
+        error = too_many_pages(f"{len(text.ocr_pending)} scanned", most)
+        raise PermanentError(error.code, error.message)
 
     def on_page(done: int, total: int) -> None:
         progress = start + (end - start) * done // max(total, 1)

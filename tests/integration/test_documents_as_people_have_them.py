@@ -16,9 +16,11 @@ from reportlab.lib.pagesizes import letter
 from reportlab.pdfgen import canvas
 
 from bench.rendering import Scan, render, wrap
+from common.stages import stage
 from tests.conftest import Mailbox
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from worker.ocr import max_ocr_pages
 
 pytestmark = pytest.mark.integration
 OCR_TIMEOUT = 240.0  # a page of OCR takes seconds, more on a loaded machine
@@ -163,3 +165,21 @@ def test_a_word_file_with_tracked_changes_reads_as_accepted_and_says_so(
     analysis = _analysed(stack_client, tokens, "redline.docx", _docx_with_tracked_changes())
     assert analysis["has_tracked_changes"] is True
     assert analysis["governing_law"] == "Delaware"
+
+
+def test_a_scan_longer_than_ocr_can_read_in_time_fails_at_once(
+    stack_client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    most = max_ocr_pages(stage("ocr").soft_time_limit)
+    blank = Image.new("L", (20, 20), 255)
+    out = io.BytesIO()
+    blank.save(out, format="TIFF", save_all=True, append_images=[blank] * most)
+    answer = upload(stack_client, tokens, "long-scan.tif", out.getvalue())
+    job = wait_for_job(stack_client, tokens, answer.json["job"]["id"], timeout=OCR_TIMEOUT)
+    assert job["status"] == "failed"
+    assert job["error"]["code"] == "too_many_pages"
+    assert f"the limit is {most}" in job["error"]["message"]
+    assert {step["name"]: step["attempts"] for step in job["steps"]}["ocr"] == 1, (
+        "failed at once, not retried"
+    )
