@@ -5,9 +5,10 @@ Tesseract is Debian's (`tesseract-ocr`, `tesseract-ocr-eng`), driven through pyt
 of Tesseract instead of Debian's, and its own users measure the per-page process start at well under 1 % of the
 recognition time; a process per page also bounds a pathological page by a timeout and returns its memory.
 
-Each page is straightened first: turned upright by Tesseract's orientation detection when the first reading
-is poor (a photo taken sideways or a page scanned upside down), and deskewed by the angle at which its rows of
-text line up best (a page fed askew into a scanner).
+Each page is evened out and straightened first: uneven light divided out (a phone's shadow across the page),
+deskewed by the angle at which its rows of text line up best (a page fed askew into a scanner), and turned
+upright by Tesseract's orientation detection when the first reading is poor (a photo taken sideways or a page
+scanned upside down).
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytesseract
-from PIL import Image, ImageOps, ImageStat
+from PIL import Image, ImageFilter, ImageMath, ImageOps, ImageStat
 
 from common.filetypes import IMAGE_TYPES, PDF
 from worker import images
@@ -41,6 +42,10 @@ PAGE_TIMEOUT_SECONDS = 180
 # Below this mean word confidence a reading is poor enough to try the page turned by Tesseract's OSD.
 _POOR_CONFIDENCE = 60.0
 _MIN_WORDS_FOR_CONFIDENCE = 5
+# Lighting: the paper's brightness is estimated on the page shrunk to about this width, over this window.
+_PAPER_WIDTH = 250
+_PAPER_WINDOW = 7
+_EVEN_ENOUGH = 0.85  # darkest paper over brightest paper above which a page counts as evenly lit
 # Deskew: angles tried, in degrees, and the width the page is shrunk to while trying them.
 _SKEW_RANGE = 6.0
 _SKEW_STEP = 0.25
@@ -100,7 +105,7 @@ def ocr_images(
 
 def read_page(image: Image.Image) -> PageReading:
     """One page's text: straightened, recognised, and turned upright and read again if it reads poorly."""
-    grey = straighten(image.convert("L"))
+    grey = straighten(even_lighting(image.convert("L")))
     reading = recognise(grey)
     if reading.words < _MIN_WORDS_FOR_CONFIDENCE or reading.confidence < _POOR_CONFIDENCE:
         turned = _upright(grey)
@@ -148,6 +153,29 @@ def _layout(lines: dict[tuple[int, int, int], list[str]]) -> str:
         out.append(" ".join(words))
         previous = (block, par)
     return "\n".join(out)
+
+
+def even_lighting(grey: Image.Image) -> Image.Image:
+    """Divide out uneven light (a phone's shadow, a fold): each pixel over the paper's local brightness.
+
+    The paper is the brightest thing near any point, so a max filter on the shrunk page, blurred, estimates it;
+    Tesseract's global threshold then sees dark text on even white. A clean scan is left as it was.
+    """
+    factor = max(1, grey.width // _PAPER_WIDTH)
+    paper = (
+        grey.reduce(factor).filter(ImageFilter.MaxFilter(_PAPER_WINDOW)).filter(ImageFilter.GaussianBlur(2))
+    )
+    darkest, brightest = ImageStat.Stat(paper).extrema[0]
+    if darkest >= brightest * _EVEN_ENOUGH:
+        return grey  # evenly lit already (a scan): spare the full-size arithmetic
+    paper = paper.resize(grey.size, Image.Resampling.BILINEAR)
+    even = ImageMath.lambda_eval(
+        lambda v: v["min"](v["page"] * 255 / v["max"](v["paper"], 1), 255),
+        page=grey.convert("F"),
+        paper=paper.convert("F"),
+    )
+    assert isinstance(even, Image.Image)
+    return even.convert("L")
 
 
 def straighten(grey: Image.Image) -> Image.Image:

@@ -8,7 +8,7 @@ import random
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
 from bench.ocr import character_accuracy
 from bench.rendering import Scan, render
@@ -122,3 +122,14 @@ def test_an_image_too_large_to_be_a_page_is_refused_before_decoding(tmp_path: Pa
     with pytest.raises(ExtractionError) as caught:
         extract_text(path, PNG)
     assert caught.value.code == "file_corrupt"
+
+
+def test_a_photo_with_a_shadow_across_it_is_evened_out_and_read() -> None:
+    page = _page(Scan(dpi=200, skew_degrees=1.0, noise=0.08, blur=0.8, seed=2))
+    width, height = page.size
+    shadow = Image.new("L", page.size, 255)  # the phone's shadow over the right of the page, soft-edged
+    ImageDraw.Draw(shadow).polygon(
+        [(width * 0.45, 0), (width, 0), (width, height), (width * 0.25, height)], fill=95
+    )
+    shaded = ImageChops.multiply(page, shadow.filter(ImageFilter.GaussianBlur(25)))
+    assert character_accuracy(read_page(shaded).text, LEASE_TEXT) > 0.95
