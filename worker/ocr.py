@@ -55,6 +55,10 @@ _TESSERACT_CONFIG = "--psm 3"
 ProgressCallback = Callable[[int, int], None]  # (pages done, pages to do)
 
 
+class OcrUnavailable(Exception):
+    """The `tesseract` command is missing on this worker: a deployment fault, not the user's file."""
+
+
 @dataclass(frozen=True)
 class PageReading:
     text: str
@@ -126,6 +130,10 @@ def recognise(image: Image.Image) -> PageReading:
             output_type=pytesseract.Output.DICT,
             timeout=PAGE_TIMEOUT_SECONDS,
         )
+    except pytesseract.TesseractNotFoundError as exc:
+        raise OcrUnavailable(
+            "tesseract is not installed on this worker (apt-get install tesseract-ocr)"
+        ) from exc
     except RuntimeError as exc:  # pytesseract's timeout
         log.warning("OCR of a page gave up after %s s: %s", PAGE_TIMEOUT_SECONDS, exc)
         return PageReading("", 0.0, 0)

@@ -18,12 +18,12 @@ from common.stages import stage
 from common.store import NotFound
 from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
-from worker.errors import PermanentError
+from worker.errors import PermanentError, TransientError
 from worker.export import ExportRequest, build_export
 from worker.extract import ExtractionError, extract_text, no_text, visible_chars
 from worker.extract_errors import too_many_pages
 from worker.llm_analyzer import estimate_cost
-from worker.ocr import max_ocr_pages, ocr_document
+from worker.ocr import OcrUnavailable, max_ocr_pages, ocr_document
 from worker.pagetext import PageText
 from worker.runner import StepContext
 
@@ -108,6 +108,9 @@ def _read_by_ocr(ctx: StepContext, job: Job, original: Path, content_type: str, 
         read = ocr_document(original, content_type, text.ocr_pending, on_page=on_page)
     except ExtractionError as exc:
         raise PermanentError(exc.code, exc.message) from exc
+    except OcrUnavailable as exc:
+        # Retried with backoff; once its attempts are used up the job fails marked transient, for retry-failed.
+        raise TransientError("ocr_unavailable", "Text recognition is not available right now.") from exc
     pages = [read.get(number, page) for number, page in enumerate(text.pages)]
     if not visible_chars(pages):
         error = no_text(content_type)

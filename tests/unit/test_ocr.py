@@ -7,6 +7,7 @@ import io
 import random
 from pathlib import Path
 
+import pytesseract
 import pytest
 from PIL import Image, ImageChops, ImageDraw, ImageFilter
 
@@ -14,7 +15,7 @@ from bench.ocr import character_accuracy
 from bench.rendering import Scan, render
 from common.filetypes import JPEG, PDF, PNG, TIFF, sniff_type
 from worker.extract import ExtractionError, extract_text
-from worker.ocr import ocr_document, read_page
+from worker.ocr import OcrUnavailable, ocr_document, read_page
 
 LEASE = [
     "RESIDENTIAL LEASE AGREEMENT",
@@ -133,3 +134,9 @@ def test_a_photo_with_a_shadow_across_it_is_evened_out_and_read() -> None:
     )
     shaded = ImageChops.multiply(page, shadow.filter(ImageFilter.GaussianBlur(25)))
     assert character_accuracy(read_page(shaded).text, LEASE_TEXT) > 0.95
+
+
+def test_a_worker_without_tesseract_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(pytesseract.pytesseract, "tesseract_cmd", "/nonexistent/tesseract")
+    with pytest.raises(OcrUnavailable):
+        read_page(_page())
