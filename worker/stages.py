@@ -11,6 +11,7 @@ from pathlib import Path
 from common import documents
 from common.analysis import Analysis, Usage
 from common.blobs import CHUNK
+from common.framing import frame
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
 from common.public import DocumentPublic, JobPublic
@@ -195,8 +196,11 @@ def analyze_step(ctx: StepContext, job: Job) -> None:
     if text.ocr_pending:
         raise PermanentError("text_missing", "The document's scanned pages were not read; upload it again.")
     analysis = analyze(text.pages, doc.id, ctx.settings)
-    analysis.ocr = True if text.ocr else None
-    analysis.has_tracked_changes = True if text.has_tracked_changes else None
+    if text.ocr or text.has_tracked_changes:
+        # The summary says when the text came from a scan or a redline: framed again with the two facts set.
+        analysis.ocr = True if text.ocr else None
+        analysis.has_tracked_changes = True if text.has_tracked_changes else None
+        analysis = frame(analysis, analysis.perspective)
     if analysis.usage is not None:
         _record_usage(ctx, job, analysis, analysis.usage)
 

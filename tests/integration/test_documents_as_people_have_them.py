@@ -72,6 +72,17 @@ def _filled_lease() -> bytes:
     page.acroForm.textfield(
         name="tenant", value="Maria Gonzalez", x=72, y=666, width=width, height=16, borderWidth=0
     )
+    rent = "The Tenant shall pay monthly rent of $"
+    page.drawString(72, 655, f"{rent}{'_' * 12} on the first day of each month.")
+    page.acroForm.textfield(
+        name="rent",
+        value="1,450.00",
+        x=72 + page.stringWidth(rent, "Helvetica", 11),
+        y=651,
+        width=page.stringWidth("_" * 12, "Helvetica", 11),
+        height=16,
+        borderWidth=0,
+    )
     prefix = "This Lease shall be governed by the laws of the State of "
     page.drawString(72, 640, f"{prefix}{blank}.")
     x = 72 + page.stringWidth(prefix, "Helvetica", 11)
@@ -109,6 +120,7 @@ def test_a_scanned_pdf_is_read_by_ocr_and_analysed(
     tokens = signed_in(stack_client, mailbox, email)
     analysis = _analysed(stack_client, tokens, "scan.pdf", _scanned_pdf(), ocr=True)
     assert analysis["ocr"] is True
+    assert "automated reading of a scan" in analysis["summary"]
     assert analysis["governing_law"] == "Delaware"
     assert {party["name"] for party in analysis["parties"]} >= {"Acme Corporation", "Widget Labs LLC"}
     assert analysis["clauses"], "quotes verified against the OCR text"
@@ -156,6 +168,9 @@ def test_filled_in_form_values_reach_the_analysis(
     assert "Maria Gonzalez" in {party["name"] for party in analysis["parties"]}
     assert analysis["governing_law"] == "Oregon"
     assert any("State of Oregon" in clause["text"] for clause in analysis["clauses"])
+    rent = next(item for item in analysis["money"] if item["kind"] == "rent")
+    assert (rent["amount"], rent["currency"], rent["period"]) == ("1450.00", "USD", "month")
+    assert "$1,450.00" in rent["text"]
 
 
 def test_a_word_file_with_tracked_changes_reads_as_accepted_and_says_so(
@@ -164,6 +179,7 @@ def test_a_word_file_with_tracked_changes_reads_as_accepted_and_says_so(
     tokens = signed_in(stack_client, mailbox, email)
     analysis = _analysed(stack_client, tokens, "redline.docx", _docx_with_tracked_changes())
     assert analysis["has_tracked_changes"] is True
+    assert "tracked changes nobody has accepted yet" in analysis["summary"]
     assert analysis["governing_law"] == "Delaware"
 
 
