@@ -14,8 +14,10 @@ from __future__ import annotations
 
 import ctypes
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -207,13 +209,13 @@ def _annotation_string(annot: object, key: bytes) -> str:
     return _utf16(lambda buf, size: pdfium_c.FPDFAnnot_GetStringValue(annot, key, buf, size))
 
 
-def _utf16(call: object) -> str:
+def _utf16(call: Callable[[Any, int], int]) -> str:
     """PDFium's string getters: ask for the size in bytes, then fill a buffer of UTF-16LE with a NUL at the end."""
-    size = call(None, 0)  # type: ignore[operator]
+    size = call(None, 0)
     if size <= 2:
         return ""
     buffer = (ctypes.c_ushort * (size // 2))()
-    call(buffer, size)  # type: ignore[operator]
+    call(buffer, size)
     return bytes(buffer).decode("utf-16-le", errors="replace").rstrip("\x00")
 
 
