@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import random
+import time
 import zipfile
 from typing import Any
 
@@ -198,4 +199,28 @@ def test_a_scan_longer_than_ocr_can_read_in_time_fails_at_once(
     assert f"the limit is {most}" in job["error"]["message"]
     assert {step["name"]: step["attempts"] for step in job["steps"]}["ocr"] == 1, (
         "failed at once, not retried"
+    )
+
+
+def test_ocr_moves_the_progress_on_page_by_page(
+    stack_client: FlaskClient, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    pages = [render(lines, Scan(dpi=200)) for lines in wrap(CONTRACT_TEXT * 2, 200)][:3]
+    out = io.BytesIO()
+    pages[0].save(out, format="TIFF", save_all=True, append_images=pages[1:], compression="tiff_lzw")
+    job_id = upload(stack_client, tokens, "three-pages.tif", out.getvalue()).json["job"]["id"]
+    start, end = stage("ocr").progress
+    seen: list[int] = []
+    deadline = time.monotonic() + OCR_TIMEOUT
+    while time.monotonic() < deadline:
+        job = stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json
+        seen.append(job["progress"])
+        if job["status"] in ("succeeded", "failed"):
+            break
+        time.sleep(0.2)  # within the polling limit (RATE_LIMIT_POLL, 600/minute)
+    assert job["status"] == "succeeded", job
+    assert seen == sorted(seen), "progress never moves backwards"
+    assert any(start < value < end for value in seen), (
+        f"no page-by-page progress between {start} and {end}: {seen}"
     )
