@@ -31,12 +31,15 @@ $(VENV)/.dev: requirements-dev.txt requirements.txt pyproject.toml | $(BIN)/pyth
 
 install: $(VENV)/.runtime
 
+# Tesseract (OCR of scans and photos) comes from Debian's packages, like redis-server.
+OCR_DEPS := tesseract-ocr tesseract-ocr-eng
+
 run: $(VENV)/.runtime
-	@scripts/system_deps.sh redis-server
+	@scripts/system_deps.sh redis-server $(OCR_DEPS)
 	exec scripts/run.sh
 
 system-deps:
-	@scripts/system_deps.sh redis-server prometheus
+	@scripts/system_deps.sh redis-server prometheus $(OCR_DEPS)
 
 npm-deps:
 	@if [ -f package.json ]; then scripts/system_deps.sh nodejs npm && \
@@ -56,7 +59,9 @@ browser-deps:
 test: $(VENV)/.dev system-deps browser-deps npm-deps lint typecheck
 	$(BIN)/python -m pytest
 
+# poppler-utils: pdftotext, one of the extractors bench/extract.py compares.
 bench: $(VENV)/.dev system-deps
+	@scripts/system_deps.sh poppler-utils
 	$(BIN)/python -m bench.run_all
 
 # 60 s of each load scenario (locust) against `make run` on loopback, then a table; see ops/README.md.

@@ -37,6 +37,7 @@ def benches(corpus: Path, docs: int, duration: int) -> list[Bench]:
             [python, "-m", "bench.extract", "--corpus", str(pdfs)],
             missing or ("" if pdfs.is_dir() else f"no PDF folder at {pdfs}"),
         ),
+        Bench("ocr", [python, "-m", "bench.ocr", "--corpus", str(corpus)], missing),
         Bench("pipeline", [python, "-m", "bench.pipeline", "--docs", str(docs)]),
         Bench("api", [python, "-m", "bench.api", "--duration", str(duration)]),
         Bench("export", [python, "-m", "bench.export"]),

@@ -10,10 +10,21 @@ from pathlib import Path
 PDF = "application/pdf"
 DOCX = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 TXT = "text/plain"
+PNG = "image/png"
+JPEG = "image/jpeg"
+TIFF = "image/tiff"
+# Page images (a phone photo, a scanner's TIFF); every page of one is read by OCR.
+IMAGE_TYPES = frozenset({PNG, JPEG, TIFF})
 
 _PDF_MAGIC = b"%PDF-"
 _PDF_MAGIC_WINDOW = 1024
 _ZIP_MAGIC = b"PK\x03\x04"
+_IMAGE_MAGIC = (
+    (b"\x89PNG\r\n\x1a\n", PNG),
+    (b"\xff\xd8\xff", JPEG),
+    (b"II*\x00", TIFF),  # little-endian TIFF
+    (b"MM\x00*", TIFF),  # big-endian TIFF
+)
 _DOCX_MAIN_PART = "word/document.xml"
 _TEXT_PREFIX_BYTES = 64 * 1024
 _NUL_SCAN_CHUNK_BYTES = 1024 * 1024
@@ -23,13 +34,16 @@ _MAX_CONTROL_SHARE = 0.02
 
 
 def sniff_type(path: Path) -> str | None:
-    """Return PDF, DOCX or TXT for a file of that kind, None for anything else (or an empty file)."""
+    """Return PDF, DOCX, TXT, PNG, JPEG or TIFF for a file of that kind, None for anything else (or empty)."""
     with path.open("rb") as fh:
         head = fh.read(_TEXT_PREFIX_BYTES)
     if _PDF_MAGIC in head[:_PDF_MAGIC_WINDOW]:
         return PDF
     if head.startswith(_ZIP_MAGIC):
         return DOCX if _is_docx(path) else None
+    for magic, image_type in _IMAGE_MAGIC:
+        if head.startswith(magic):
+            return image_type
     if head and _is_text(path, head):
         return TXT
     return None

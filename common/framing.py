@@ -232,5 +232,20 @@ def summary(analysis: Analysis) -> str:
         sentences.append(
             "None of the common risks we look for was found" + (" for you." if analysis.perspective else ".")
         )
-    sentences.append("This is an automated reading; a lawyer should confirm anything important.")
+    sentences.append(_caveat(analysis))
     return " ".join(sentences[:5])
+
+
+def _caveat(analysis: Analysis) -> str:
+    """The closing sentence: how far to trust this reading, saying so when the text came from a scan or a redline."""
+    if analysis.ocr:
+        return (
+            "This is an automated reading of a scan; check names and figures against the original, and have a "
+            "lawyer confirm anything important."
+        )
+    if analysis.has_tracked_changes:
+        return (
+            "This is an automated reading of a Word file whose tracked changes nobody has accepted yet, read as if "
+            "they were; a lawyer should confirm anything important."
+        )
+    return "This is an automated reading; a lawyer should confirm anything important."

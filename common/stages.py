@@ -16,13 +16,9 @@ marked skipped. A step that wants an optional stage to run returns that stage's 
 optional stages before it are skipped. A step can never skip a required stage: naming one that is not
 later in its own kind's order, or that lies past a required stage, is an error (`passed_over`).
 
-Adding a stage is one entry here, in its place in the order, plus its step function. For example OCR,
-run only when extraction found pages without text, on its own queue:
-
-    Stage("ocr", JobKind.ANALYSIS, soft_time_limit=300, time_limit=330, progress=(40, 45),
-          work="worker.stages:ocr_step", optional=True),
-
-with `extract_step` returning `"ocr"` when some pages came out empty.
+Adding a stage is one entry here, in its place in the order, plus its step function. OCR is such a stage:
+optional, run only when extraction found pages without text (`extract_step` returns `"ocr"` then), on
+its own queue.
 """
 
 from __future__ import annotations
@@ -64,8 +60,20 @@ STAGES: tuple[Stage, ...] = (
         JobKind.ANALYSIS,
         soft_time_limit=120,
         time_limit=150,
-        progress=(5, 40),
+        progress=(5, 10),
         work="worker.stages:extract_step",
+    ),
+    # OCR of scanned pages and photos, only when extraction left pages for it: the heaviest CPU work we have
+    # (2-3 CPU s a page at 300 dpi), so it has its own queue to scale on, and the longest limit: about 300
+    # pages, more than a 25 MiB upload of page images holds. It moves the progress on after every page.
+    Stage(
+        "ocr",
+        JobKind.ANALYSIS,
+        soft_time_limit=900,
+        time_limit=960,
+        progress=(10, 40),
+        work="worker.stages:ocr_step",
+        optional=True,
     ),
     # Analysis may call an LLM over several chunks, so it gets the most.
     Stage(

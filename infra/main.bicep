@@ -55,6 +55,8 @@ var suffix = uniqueString(resourceGroup().id, name)
 var queues = [
   // extract also consumes `maintenance` (the watchdog's sweeps from beat), so it keeps one replica.
   { name: 'extract', consumes: 'extract,maintenance', minReplicas: 1 }
+  // OCR (scans and photos) is rare and slow anyway (2-3 CPU s a page): it scales from zero on its own queue.
+  { name: 'ocr', consumes: 'ocr', minReplicas: 0 }
   // One warm analyze replica: scaling from zero costs the first upload after a quiet spell up to 50 s
   // (30 s polling + 20 s start). bench/autoscale.py at listLength 5: offline, p95 upload→analysed 23 s → 0.6 s
   // and fewer replica-minutes (no cold-start overshoot to 4); with an LLM, 3 % more replica-minutes.

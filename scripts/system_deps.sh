@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages named on the command line when their command is missing.
-# Usage: scripts/system_deps.sh redis-server [prometheus] [chromium] [wrk] [nodejs npm] [python3-venv]
+# Usage: scripts/system_deps.sh redis-server [tesseract-ocr tesseract-ocr-eng] [poppler-utils] [prometheus] [chromium]
+#        [wrk] [nodejs npm] [python3-venv]
 set -euo pipefail
 
 command_for() {
@@ -9,6 +10,8 @@ command_for() {
     chromium) echo chromium ;;
     nodejs) echo node ;;
     prometheus) echo promtool ;;
+    tesseract-ocr) echo tesseract ;;
+    poppler-utils) echo pdftotext ;;
     python3-venv) echo "" ;;
     *) echo "$1" ;;
   esac
@@ -17,7 +20,10 @@ command_for() {
 missing=()
 for package in "$@"; do
   cmd=$(command_for "$package")
-  if [ -z "$cmd" ]; then
+  if [ "$package" = tesseract-ocr-eng ]; then
+    # Tesseract's English model is a data file, not a command: ask tesseract which languages it has.
+    tesseract --list-langs 2>/dev/null | grep -qx eng || missing+=("$package")
+  elif [ -z "$cmd" ]; then
     python3 -c 'import ensurepip' 2>/dev/null || missing+=("$package")
   elif ! command -v "$cmd" >/dev/null 2>&1; then
     missing+=("$package")

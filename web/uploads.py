@@ -39,7 +39,11 @@ def receive(stream: IO[bytes], target: Path, max_bytes: int) -> Received:
         raise ApiError(400, "empty_file", "The file is empty.")
     content_type = sniff_type(target)
     if content_type is None:
-        raise ApiError(415, "unsupported_type", "Upload a PDF, a Word document (.docx) or a plain-text file.")
+        raise ApiError(
+            415,
+            "unsupported_type",
+            "Upload a PDF, a Word document (.docx), a plain-text file or a page image (PNG, JPEG, TIFF).",
+        )
     return Received(target, size, digest.hexdigest(), content_type)
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 import logging
 import tempfile
 from datetime import timedelta
@@ -12,16 +11,21 @@ from pathlib import Path
 from common import documents
 from common.analysis import Analysis, Usage
 from common.blobs import CHUNK
+from common.framing import frame
 from common.jobs import Unchanged, mutate_document, mutate_job
 from common.models import Document, DocumentStatus, Job, utcnow
 from common.public import DocumentPublic, JobPublic
+from common.stages import stage
 from common.store import NotFound
 from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
-from worker.errors import PermanentError
+from worker.errors import PermanentError, TransientError
 from worker.export import ExportRequest, build_export
-from worker.extract import ExtractionError, extract_text
+from worker.extract import ExtractionError, extract_text, no_text, visible_chars
+from worker.extract_errors import too_many_pages
 from worker.llm_analyzer import estimate_cost
+from worker.ocr import OcrUnavailable, max_ocr_pages, ocr_document
+from worker.pagetext import PageText
 from worker.runner import StepContext
 
 log = logging.getLogger(__name__)
@@ -36,12 +40,16 @@ def _document(ctx: StepContext, job: Job) -> Document:
         ) from exc
 
 
-def extract_step(ctx: StepContext, job: Job) -> None:
-    """Turn the uploaded file into text, one string per page, saved as JSON beside the original."""
+def extract_step(ctx: StepContext, job: Job) -> str | None:
+    """Turn the uploaded file into text, one string per page, saved as JSON beside the original.
+
+    Pages left for OCR (scans, photos) hand the job to the `ocr` stage; otherwise it goes straight on.
+    """
     doc = _document(ctx, job)
     text_blob = documents.text_blob(job.owner_email, doc.id)
     if doc.text_blob == text_blob and ctx.blobs.exists(text_blob):
-        return  # done by an earlier delivery of this step
+        # Done by an earlier delivery of this step.
+        return "ocr" if PageText.from_json(ctx.blobs.read_bytes(text_blob)).ocr_pending else None
     with tempfile.TemporaryDirectory(prefix="kraftd-extract-") as tmp:
         original = Path(tmp) / "original"
         ctx.blobs.download_to(doc.blob_name, original)
@@ -49,15 +57,66 @@ def extract_step(ctx: StepContext, job: Job) -> None:
             extracted = extract_text(original, doc.content_type)
         except ExtractionError as exc:
             raise PermanentError(exc.code, exc.message) from exc
-    ctx.blobs.upload_bytes(text_blob, json.dumps(extracted.pages).encode(), "application/json")
+    text = PageText(extracted.pages, extracted.ocr_pages, has_tracked_changes=extracted.has_tracked_changes)
+    ctx.blobs.upload_bytes(text_blob, text.to_json(), "application/json")
 
     def change(fresh: Document) -> None:
         fresh.text_blob = text_blob
-        fresh.page_count = extracted.page_count
+        fresh.page_count = len(text.pages)
         if fresh.status is DocumentStatus.QUEUED:
             fresh.status = DocumentStatus.PROCESSING
 
     mutate_document(ctx.store, job.owner_email, doc.id, change)
+    return "ocr" if text.ocr_pending else None
+
+
+def ocr_step(ctx: StepContext, job: Job) -> None:
+    """Read the pages extraction left for OCR (scans, photos) and save them into the document's text."""
+    doc = _document(ctx, job)
+    if not doc.text_blob:
+        raise PermanentError("text_missing", "The document's text was not extracted; upload it again.")
+    text = PageText.from_json(ctx.blobs.read_bytes(doc.text_blob))
+    if not text.ocr_pending:
+        return  # nothing to read, or done by an earlier delivery of this step
+    with tempfile.TemporaryDirectory(prefix="kraftd-ocr-") as tmp:
+        original = Path(tmp) / "original"
+        ctx.blobs.download_to(doc.blob_name, original)
+        text = _read_by_ocr(ctx, job, original, doc.content_type, text)
+    ctx.blobs.upload_bytes(doc.text_blob, text.to_json(), "application/json")
+
+
+def _read_by_ocr(ctx: StepContext, job: Job, original: Path, content_type: str, text: PageText) -> PageText:
+    """The text with its pending pages read by OCR, moving the job's progress on after every page."""
+    ocr = stage("ocr")
+    start, end = ocr.progress
+    # A scan longer than the step's time limit allows fails now, clearly, not after timing out every attempt.
+    most = max_ocr_pages(ocr.soft_time_limit)
+    if len(text.ocr_pending) > most:
+        error = too_many_pages(f"{len(text.ocr_pending)} scanned", most)
+        raise PermanentError(error.code, error.message)
+
+    def on_page(done: int, total: int) -> None:
+        progress = start + (end - start) * done // max(total, 1)
+
+        def advance(fresh: Job) -> None:
+            if fresh.progress >= progress:
+                raise Unchanged
+            fresh.progress = progress
+
+        mutate_job(ctx.store, job.owner_email, job.id, advance)
+
+    try:
+        read = ocr_document(original, content_type, text.ocr_pending, on_page=on_page)
+    except ExtractionError as exc:
+        raise PermanentError(exc.code, exc.message) from exc
+    except OcrUnavailable as exc:
+        # Retried with backoff; once its attempts are used up the job fails marked transient, for retry-failed.
+        raise TransientError("ocr_unavailable", "Text recognition is not available right now.") from exc
+    pages = [read.get(number, page) for number, page in enumerate(text.pages)]
+    if not visible_chars(pages):
+        error = no_text(content_type)
+        raise PermanentError(error.code, error.message)
+    return PageText(pages, [], ocr=True, has_tracked_changes=text.has_tracked_changes)
 
 
 def export_step(ctx: StepContext, job: Job) -> None:
@@ -133,8 +192,15 @@ def analyze_step(ctx: StepContext, job: Job) -> None:
         return
     if not doc.text_blob:
         raise PermanentError("text_missing", "The document's text was not extracted; upload it again.")
-    pages = json.loads(ctx.blobs.read_bytes(doc.text_blob))
-    analysis = analyze(pages, doc.id, ctx.settings)
+    text = PageText.from_json(ctx.blobs.read_bytes(doc.text_blob))
+    if text.ocr_pending:
+        raise PermanentError("text_missing", "The document's scanned pages were not read; upload it again.")
+    analysis = analyze(text.pages, doc.id, ctx.settings)
+    if text.ocr or text.has_tracked_changes:
+        # The summary says when the text came from a scan or a redline: framed again with the two facts set.
+        analysis.ocr = True if text.ocr else None
+        analysis.has_tracked_changes = True if text.has_tracked_changes else None
+        analysis = frame(analysis, analysis.perspective)
     if analysis.usage is not None:
         _record_usage(ctx, job, analysis, analysis.usage)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import io
+import json
 import random
+import subprocess
+import sys
 import zipfile
 from pathlib import Path
 
 import docx
 import pytest
-from pypdf import PdfWriter
+from pypdf import PdfReader, PdfWriter
 
 from common.filetypes import DOCX, PDF, TXT
-from worker import extract
+from worker import pdf_text
 from worker.extract import PAGE_CHARS, Extracted, ExtractionError, extract_text
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
@@ -110,7 +113,7 @@ def test_pdf_keeps_one_string_per_page() -> None:
 
 def test_pdf_pages_are_the_same_when_read_in_batches(monkeypatch: pytest.MonkeyPatch) -> None:
     whole = extract_text(CUAD_SPONSORSHIP_PDF, PDF)
-    monkeypatch.setattr(extract, "_PDF_PAGES_PER_READER", 2)
+    monkeypatch.setattr(pdf_text, "PAGES_PER_OPEN", 2)
     assert extract_text(CUAD_SPONSORSHIP_PDF, PDF) == whole
 
 
@@ -118,8 +121,15 @@ def test_pdf_with_more_pages_than_allowed_is_refused() -> None:
     assert _error_code(CUAD_SPONSORSHIP_PDF, PDF, max_pages=5) == "too_many_pages"
 
 
-def test_image_only_pdf_has_no_text(tmp_path: Path) -> None:
-    assert _error_code(_write(tmp_path / "scan.pdf", _image_only_pdf()), PDF) == "no_text"
+def test_image_only_pdf_pages_are_left_for_ocr(tmp_path: Path) -> None:
+    extracted = extract_text(_write(tmp_path / "scan.pdf", _image_only_pdf()), PDF)
+    assert extracted.pages == [""]
+    assert extracted.ocr_pages == [0]
+
+
+def test_pdf_without_text_or_images_has_no_text(tmp_path: Path) -> None:
+    blank = _pdf_with_one_page(b"<< >>", b"")
+    assert _error_code(_write(tmp_path / "blank.pdf", blank), PDF) == "no_text"
 
 
 def test_pdf_with_only_a_page_number_has_no_text(tmp_path: Path) -> None:
@@ -321,5 +331,35 @@ def test_whitespace_only_text_has_no_text(tmp_path: Path) -> None:
 
 
 def test_unknown_content_type_is_unsupported(tmp_path: Path) -> None:
-    path = _write(tmp_path / "image.png", b"\x89PNG\r\n\x1a\n")
-    assert _error_code(path, "image/png") == "unsupported_type"
+    path = _write(tmp_path / "sheet.xlsx", b"PK\x03\x04")
+    assert _error_code(path, "application/vnd.ms-excel") == "unsupported_type"
+
+
+_MEASURE_PDF = """
+import json, sys
+from pathlib import Path
+from worker.extract import extract_text
+from tests.memory import peak_rss_mb
+extracted = extract_text(Path(sys.argv[1]), "application/pdf")
+print(json.dumps({"pages": extracted.page_count, "rss_mb": peak_rss_mb()}))
+"""
+
+
+def test_a_long_pdf_is_read_in_flat_memory(tmp_path: Path) -> None:
+    source = PdfReader(CUAD_SPONSORSHIP_PDF)
+    writer = PdfWriter()
+    for _ in range(250):
+        for page in source.pages:
+            writer.add_page(page)
+    path = tmp_path / "long.pdf"
+    writer.write(path)
+    result = subprocess.run(
+        [sys.executable, "-c", _MEASURE_PDF, str(path)],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    measured = json.loads(result.stdout)
+    assert measured["pages"] == 1500
+    assert measured["rss_mb"] < 100

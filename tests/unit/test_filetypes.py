@@ -1,4 +1,4 @@
-"""sniff_type recognises PDF, DOCX and plain text by content, whatever the file is called."""
+"""sniff_type recognises PDF, DOCX, plain text and page images by content, whatever the file is called."""
 
 from __future__ import annotations
 
@@ -8,8 +8,9 @@ import zipfile
 from pathlib import Path
 
 import docx
+from PIL import Image
 
-from common.filetypes import DOCX, PDF, TXT, decode_text, sniff_type
+from common.filetypes import DOCX, JPEG, PDF, PNG, TIFF, TXT, decode_text, sniff_type
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "docs"
 BONTERMS_NDA_PDF = FIXTURES / "Bonterms-Mutual-NDA-Version-1.pdf"
@@ -72,9 +73,24 @@ def test_exe_renamed_pdf_is_rejected(tmp_path: Path) -> None:
     assert sniff_type(path) is None
 
 
-def test_png_is_rejected(tmp_path: Path) -> None:
+def test_png_is_recognised_whatever_its_name(tmp_path: Path) -> None:
     path = _write(tmp_path / "scan.pdf", b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
-    assert sniff_type(path) is None
+    assert sniff_type(path) == PNG
+
+
+def test_jpeg_photo_is_recognised(tmp_path: Path) -> None:
+    Image.new("RGB", (40, 30), "white").save(tmp_path / "photo.docx", format="JPEG")
+    assert sniff_type(tmp_path / "photo.docx") == JPEG
+
+
+def test_tiff_in_either_byte_order_is_recognised(tmp_path: Path) -> None:
+    Image.new("L", (40, 30), 255).save(tmp_path / "scan.tif", format="TIFF")
+    assert sniff_type(tmp_path / "scan.tif") == TIFF
+    assert sniff_type(_write(tmp_path / "big-endian.bin", b"MM\x00*\x00\x00\x00\x08" + bytes(64))) == TIFF
+
+
+def test_gif_is_rejected(tmp_path: Path) -> None:
+    assert sniff_type(_write(tmp_path / "anim.png", b"GIF89a" + bytes(range(256)))) is None
 
 
 def test_random_bytes_are_rejected(tmp_path: Path) -> None:

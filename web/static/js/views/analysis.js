@@ -20,7 +20,8 @@ export function analysisView(doc, analysis, signal, onReframe) {
     h('div', { class: 'analysis-main' },
       section('summary', 'Summary', null,
         h('p', { class: 'contract-type' }, h('span', { class: 'chip chip-neutral' }, CONTRACT_TYPE[analysis.contract_type] || 'Contract'),
-          analysis.ocr ? h('span', { class: 'muted small' }, ' Read from a scan: check names and figures against the original.') : null),
+          analysis.ocr ? h('span', { class: 'muted small' }, ' Read from a scan: check names and figures against the original.') : null,
+          analysis.has_tracked_changes ? h('span', { class: 'muted small' }, ' This Word file has tracked changes nobody accepted yet; it was read as if they were.') : null),
         sidePicker(doc, analysis, onReframe),
         h('p', { class: 'summary' }, analysis.summary || 'No summary.'),
         h('p', { class: 'muted small' }, analysis.analyzer === 'llm'

@@ -6,7 +6,7 @@ import { takeFlash } from '../flash.js';
 import { DOCUMENT_STATUS, dateTime, size } from '../format.js';
 import { navigate } from '../router.js';
 
-const ACCEPT = '.pdf,.docx,.txt,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain';
+const ACCEPT = '.pdf,.docx,.txt,.png,.jpg,.jpeg,.tif,.tiff,application/pdf,application/vnd.openxmlformats-officedocument.wordprocessingml.document,text/plain,image/png,image/jpeg,image/tiff';
 const PAGE = 20;
 
 export function statusChip(status) {
@@ -70,6 +70,7 @@ function documentRow(doc) {
 function fileBadge(contentType) {
   if (contentType === 'application/pdf') return 'PDF';
   if ((contentType || '').includes('wordprocessingml')) return 'DOC';
+  if ((contentType || '').startsWith('image/')) return 'IMG';
   return 'TXT';
 }
 
@@ -78,7 +79,7 @@ function uploadBox(maxMb) {
   const zone = h('label', { class: 'dropzone', for: 'upload-input' },
     h('span', { class: 'dropzone-icon', 'aria-hidden': 'true' }, '⇪'),
     h('span', { class: 'dropzone-title' }, 'Drop a contract here, or ', h('span', { class: 'link' }, 'choose a file')),
-    h('span', { class: 'hint', id: 'upload-hint' }, `PDF, Word (.docx) or plain text, up to ${maxMb} MB.`));
+    h('span', { class: 'hint', id: 'upload-hint' }, `PDF, Word (.docx), plain text, or a scan or photo of the pages (PNG, JPEG, TIFF), up to ${maxMb} MB.`));
   const progress = h('progress', { max: '100', value: '0', id: 'upload-progress' });
   const progressText = h('span', { class: 'progress-text' }, '0%');
   const fileName = h('span', { class: 'upload-name' });
