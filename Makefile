@@ -36,7 +36,7 @@ run: $(VENV)/.runtime
 	exec scripts/run.sh
 
 system-deps:
-	@scripts/system_deps.sh redis-server prometheus
+	@scripts/system_deps.sh redis-server prometheus nginx
 
 npm-deps:
 	@if [ -f package.json ]; then scripts/system_deps.sh nodejs npm && \

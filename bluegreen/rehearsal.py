@@ -13,7 +13,6 @@ import os
 import re
 import secrets
 import shutil
-import subprocess
 import tempfile
 import time
 from collections import Counter
@@ -27,6 +26,7 @@ from bluegreen.load import Load, User, settle
 from bluegreen.local import ROOT, LocalProvider, Process, Stack, free_port, procfile_command, spawn, stop
 from bluegreen.nginx import Nginx
 from bluegreen.procedure import Colour, Outcome, ReleaseError, Timeline, release
+from bluegreen.smoke import smoke_script
 from bluegreen.watch import WatchPolicy
 from common.config import Settings
 
@@ -34,7 +34,17 @@ PASSWORD = "Rehearsal-Blue-Green-42"  # noqa: S105 - throwaway users of a tempor
 # A release that passes /readyz and fails its users: every upload answers 413. The smoke's upload check
 # sees it; readiness cannot.
 BROKEN_GREEN = {"MAX_UPLOAD_MB": "0"}
-_INHERITED_NOT = ("COSMOS_", "AZURE_", "OPENAI_", "MAIL_", "SENDGRID_", "SENTRY_", "SMOKE_", "RECAPTCHA_")
+_INHERITED_NOT = (
+    "COSMOS_",
+    "AZURE_",
+    "OPENAI_",
+    "MAIL_",
+    "SENDGRID_",
+    "SENTRY_",
+    "SMOKE_",
+    "RECAPTCHA_",
+    "RATE_LIMIT_",
+)
 
 
 @dataclass
@@ -113,6 +123,11 @@ def _wait_redis(port: int, timeout: float = 20.0) -> None:
         time.sleep(0.05)
 
 
+def _smoke_env(log: Path) -> dict[str, str]:
+    """The smoke reads the verification e-mail from the stack's log; rate limits as the stack has them."""
+    return {"SMOKE_LOG": str(log), "SMOKE_TIMEOUT": "30", "RATE_LIMIT_ENABLED": "true"}
+
+
 def sign_up(base_url: str, log: Path, count: int) -> list[User]:
     """`count` users registered, verified (the link from the e-mail in blue's log) and signed in."""
     api = f"{base_url}/api/v1"
@@ -138,22 +153,6 @@ def _mailed_token(log: Path, email: str, timeout: float = 30.0) -> str:
             return found.group(1)
         time.sleep(0.1)
     raise ReleaseError(f"no verification e-mail for {email} in {log}")
-
-
-def smoke_with_log(log: Path, transcript: list[str]) -> Any:
-    """tests/smoke.sh against a URL, reading e-mails from the stack's log; its output kept in `transcript`."""
-
-    def smoke(url: str) -> bool:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SMOKE_", "RATE_LIMIT_"))}
-        done = subprocess.run(
-            ["bash", str(ROOT / "tests" / "smoke.sh"), url],
-            env={**env, "SMOKE_LOG": str(log), "SMOKE_TIMEOUT": "30"}, capture_output=True, text=True,
-            timeout=240,
-        )  # fmt: skip
-        transcript.append(done.stdout + done.stderr)
-        return done.returncode == 0
-
-    return smoke
 
 
 def rehearse(
@@ -192,9 +191,8 @@ def rehearse(
             nginx.url, sign_up(nginx.url, stacks[Colour.BLUE].web_log, users), lambda: timeline.current
         )
         load.start()
-        result = release(
-            provider, smoke_with_log(stacks[Colour.GREEN].web_log, smoke_output), policy, timeline
-        )
+        smoke = smoke_script(_smoke_env(stacks[Colour.GREEN].web_log), smoke_output)
+        result = release(provider, smoke, policy, timeline)
         load.stop()
         ended = settle(nginx.url, load.tally.jobs, timeout=90)
     finally:

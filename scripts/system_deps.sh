@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Install the Debian packages named on the command line when their command is missing.
-# Usage: scripts/system_deps.sh redis-server [prometheus] [chromium] [wrk] [nodejs npm] [python3-venv]
+# Usage: scripts/system_deps.sh redis-server [prometheus] [nginx] [chromium] [wrk] [nodejs npm] [python3-venv]
 set -euo pipefail
 
 command_for() {
@@ -10,6 +10,7 @@ command_for() {
     nodejs) echo node ;;
     prometheus) echo promtool ;;
     python3-venv) echo "" ;;
+    nginx) echo /usr/sbin/nginx ;; # in /usr/sbin, which a user's PATH may lack
     *) echo "$1" ;;
   esac
 }
