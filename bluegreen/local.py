@@ -172,13 +172,14 @@ class LocalProvider:
     def retire(self, colour: Colour) -> None:
         stack = self.stacks[colour]
         if stack.workers:
+            started = time.monotonic()
             drained = subprocess.run(
                 [sys.executable, "-m", "flask", "--app", "web", "queues", "drain",
                  "--workers", worker_pattern(colour), "--timeout", str(self.drain_timeout)],
                 cwd=ROOT, env=self.env, capture_output=True, text=True, timeout=self.drain_timeout + 60,
             )  # fmt: skip
-            self.drains.append(f"$ flask --app web queues drain --workers '{worker_pattern(colour)}'\n"
-                               f"{drained.stdout}{drained.stderr}")  # fmt: skip
+            self.drains.append(f"$ flask --app web queues drain --workers '{worker_pattern(colour)}'"
+                               f"  ({time.monotonic() - started:.1f} s)\n{drained.stdout}{drained.stderr}")  # fmt: skip
             if drained.returncode != 0:
                 raise ReleaseError(f"draining {colour}'s workers failed:\n{drained.stdout}{drained.stderr}")
             stack.stop_workers()

@@ -80,12 +80,35 @@ class Nginx:
         self.wait_serving(upstream_port)
 
     def switch(self, upstream_port: int, timeout: float = 30.0) -> None:
-        """Point the upstream at `upstream_port` and reload; returns once new requests go there."""
+        """Point the upstream at `upstream_port` and reload; returns once new requests go there and the old
+        workers are gone."""
         staged = self.prefix / "upstream.conf.new"
         staged.write_text(UPSTREAM.format(port=upstream_port))
         staged.replace(self.prefix / "upstream.conf")
+        before = set(self.workers())
         subprocess.run(self._command("-s", "reload"), check=True, capture_output=True)
         self.wait_serving(upstream_port, timeout)
+        # The switch is over when the old workers have finished what they held and exited.
+        deadline = time.monotonic() + timeout
+        while before & set(self.workers()):
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"nginx's old workers still run after {timeout}s")
+            time.sleep(0.05)
+
+    def workers(self) -> list[int]:
+        """The pids of the master's worker processes, from /proc."""
+        if self.process is None:
+            return []
+        found = []
+        for entry in Path("/proc").iterdir():
+            if entry.name.isdigit():
+                try:
+                    ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                except (OSError, IndexError, ValueError):
+                    continue
+                if ppid == self.process.pid:
+                    found.append(int(entry.name))
+        return found
 
     def wait_serving(self, upstream_port: int, timeout: float = 30.0) -> None:
         want = f"127.0.0.1:{upstream_port}"

@@ -160,6 +160,7 @@ def rehearse(
     users: int = 4,
     policy: WatchPolicy | None = None,
     keep: bool = False,
+    fail_watch: bool = False,
 ) -> Report:
     policy = policy or WatchPolicy(window_seconds=6.0, min_requests=20)
     workdir = Path(tempfile.mkdtemp(prefix="kraftd-release-"))
@@ -220,7 +221,7 @@ def rehearse(
         jobs_accepted=len(tally.jobs),
         jobs_lost=len(tally.jobs) - ended["succeeded"],
         phases=result.phases,
-        expected=str(Outcome.ROLLED_BACK if break_green else Outcome.SWITCHED),
+        expected=str(Outcome.ROLLED_BACK if break_green or fail_watch else Outcome.SWITCHED),
         per_phase={p: (tally.sent[p], tally.failed[p]) for p in tally.sent},
         failures=dict(tally.reasons),
         served_by=dict(Counter(_colour_of(addr, stacks) for addr in tally.served_by.elements())),

@@ -27,7 +27,15 @@ def _rehearse(args: argparse.Namespace) -> int:
     from bluegreen.rehearsal import rehearse
 
     policy = WatchPolicy(window_seconds=args.watch_seconds, min_requests=20)
-    report = rehearse(break_green=args.break_green, users=args.users, policy=policy, keep=args.keep)
+    if args.fail_watch:  # no answer takes 0 s: the watch breaches, after a real switch
+        policy = WatchPolicy(window_seconds=args.watch_seconds, max_p95_seconds=0.0, min_requests=1)
+    report = rehearse(
+        break_green=args.break_green,
+        users=args.users,
+        policy=policy,
+        keep=args.keep,
+        fail_watch=args.fail_watch,
+    )
     if args.json:
         print(json.dumps(report.contract()))
     else:
@@ -59,6 +67,9 @@ def main(argv: list[str] | None = None) -> int:
     rehearse = commands.add_parser("rehearse", help="the whole procedure on this machine, behind nginx")
     rehearse.add_argument(
         "--break-green", action="store_true", help="green fails its smoke: the rollback path"
+    )
+    rehearse.add_argument(
+        "--fail-watch", action="store_true", help="a watch green cannot pass: switched, then rolled back"
     )
     rehearse.add_argument("--json", action="store_true", help="print the result as JSON")
     rehearse.add_argument("--watch-seconds", type=float, default=6.0, help="the watch window (default 6)")
