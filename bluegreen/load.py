@@ -39,6 +39,13 @@ Agreement exceed the fees paid by Customer in the twelve (12) months preceding t
 
 3. Governing Law. This Agreement shall be governed by the laws of the State of Delaware.
 """
+# About 32 KB in all, as a real contract is: above nginx's 16 KB body buffer, so uploads go through its
+# temporary files as large ones do.
+SCHEDULE = "".join(
+    f"\nSchedule A, item {i}. Provider shall deliver the services described in the statement of work for this "
+    "item within the agreed service levels, and Customer shall review each delivery within ten (10) days.\n"
+    for i in range(1, 151)
+)
 
 
 @dataclass(frozen=True)
@@ -113,7 +120,7 @@ class Load:
         while self._running():
             began = time.monotonic()
             n = next(self._numbers)
-            body = CONTRACT.format(n=f"{n}-{time.time_ns()}").encode()
+            body = (CONTRACT.format(n=f"{n}-{time.time_ns()}") + SCHEDULE).encode()
             answer = self._send(session, "POST", f"{self.api}/documents", {202},
                                 files={"file": (f"contract-{n}.txt", body, "text/plain")})  # fmt: skip
             if answer is not None:

@@ -164,6 +164,9 @@ def rehearse(
 ) -> Report:
     policy = policy or WatchPolicy(window_seconds=6.0, min_requests=20)
     workdir = Path(tempfile.mkdtemp(prefix="kraftd-release-"))
+    # nginx's workers run as `nobody` when we are root and buffer large request bodies in a folder under it:
+    # they must be able to pass through (not list) this one.
+    workdir.chmod(0o711)
     run_dir = workdir / "run"
     run_dir.mkdir()
     nginx = Nginx(workdir / "nginx", free_port())
