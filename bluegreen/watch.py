@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 from prometheus_client.parser import text_string_to_metric_families
 
-# The web's request metrics (common/telemetry.py): one counter by status, one latency histogram.
-REQUESTS_METRIC = "kraftd_http_requests"
+# The web's request histogram (web/metrics.py, prometheus-flask-exporter): by route, method and status. Its
+# `_count` counts requests, its buckets give the latency.
 LATENCY_METRIC = "kraftd_http_request_duration_seconds"
 ROUTE_LABEL = "route"
 STATUS_LABEL = "status"
@@ -60,11 +60,13 @@ def sample(metrics_text: str) -> Sample:
         for s in family.samples:
             if s.labels.get(ROUTE_LABEL) in PROBES:
                 continue
-            if family.name == REQUESTS_METRIC and s.name.endswith("_total"):
+            if family.name != LATENCY_METRIC:
+                continue
+            if s.name.endswith("_count"):
                 requests += s.value
                 if s.labels.get(STATUS_LABEL, "").startswith("5"):
                     errors += s.value
-            elif family.name == LATENCY_METRIC and s.name.endswith("_bucket"):
+            elif s.name.endswith("_bucket"):
                 buckets[float(s.labels["le"])] += s.value
     return Sample(requests, errors, dict(buckets))
 

@@ -3,33 +3,45 @@
 from __future__ import annotations
 
 import pytest
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
+from flask import Flask
+from prometheus_client import CollectorRegistry, Histogram, generate_latest
 
 from bluegreen.watch import WatchPolicy, judge, quantile, sample
+from web.metrics import LATENCY_BUCKETS
 
 POLICY = WatchPolicy(window_seconds=0, max_error_rate=0.01, max_p95_seconds=2.0, min_requests=20)
 
 
 class App:
-    """The web's two request metrics, as common/telemetry.py declares them, in a registry of their own."""
+    """The web's request histogram as web/metrics.py has prometheus-flask-exporter declare it, in a registry
+    of its own, so a test can give it any latency."""
 
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
-        self.requests = Counter("kraftd_http_requests_total", "HTTP requests", ["route", "method", "status"],
-                                registry=self.registry)  # fmt: skip
-        self.latency = Histogram("kraftd_http_request_duration_seconds", "HTTP request latency", ["route", "method"],
-                                 buckets=(0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10),
+        self.latency = Histogram("kraftd_http_request_duration_seconds", "HTTP request latency",
+                                 ["method", "route", "status"], buckets=LATENCY_BUCKETS,
                                  registry=self.registry)  # fmt: skip
 
     def serve(
         self, n: int, route: str = "/api/v1/jobs/<job_id>", status: int = 200, seconds: float = 0.02
     ) -> None:
         for _ in range(n):
-            self.requests.labels(route, "GET", str(status)).inc()
-            self.latency.labels(route, "GET").observe(seconds)
+            self.latency.labels("GET", route, str(status)).observe(seconds)
 
     def scrape(self) -> str:
         return generate_latest(self.registry).decode()
+
+
+def test_the_watch_reads_the_metrics_the_app_exports(app: Flask) -> None:
+    client = app.test_client()
+    before = sample(client.get("/metrics").get_data(as_text=True))
+    for _ in range(3):
+        client.get("/api/v1/jobs/abc")  # 401: counted
+        client.get("/healthz")  # a probe: not counted
+    after = sample(client.get("/metrics").get_data(as_text=True))
+    assert after.requests - before.requests == 3
+    assert after.errors == before.errors
+    assert after.buckets[float("inf")] - before.buckets.get(float("inf"), 0.0) == 3
 
 
 def test_a_healthy_window_passes_whatever_came_before() -> None:
