@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -24,18 +25,20 @@ from bluegreen.watch import WatchPolicy
 
 
 def _rehearse(args: argparse.Namespace) -> int:
+    from bluegreen.procedure import ReleaseError
     from bluegreen.rehearsal import rehearse
+
+    # SIGTERM unwinds like Ctrl-C, so every process the rehearsal started is stopped on the way out.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
 
     policy = WatchPolicy(window_seconds=args.watch_seconds, min_requests=20)
     if args.fail_watch:  # no answer takes 0 s: the watch breaches, after a real switch
         policy = WatchPolicy(window_seconds=args.watch_seconds, max_p95_seconds=0.0, min_requests=1)
-    report = rehearse(
-        break_green=args.break_green,
-        users=args.users,
-        policy=policy,
-        keep=args.keep,
-        fail_watch=args.fail_watch,
-    )
+    try:
+        report = rehearse(args.break_green, args.users, policy, args.keep, args.fail_watch)
+    except ReleaseError as exc:
+        print(f"rehearsal stopped: {exc}", file=sys.stderr)
+        return 1
     if args.json:
         print(json.dumps(report.contract()))
     else:
