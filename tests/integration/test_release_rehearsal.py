@@ -47,3 +47,21 @@ def test_a_green_that_fails_its_smoke_is_rolled_back_in_seconds_with_no_job_lost
     assert list(result["phases"]) == ["deploy", "ready", "smoke", "rollback", "retire_green"]
     assert result["phases"]["rollback"] + result["phases"]["retire_green"] < 60
     assert code == 0, output
+
+
+def test_a_breached_watch_after_the_switch_sends_traffic_back_to_blue_in_seconds() -> None:
+    code, result, output = rehearse("--fail-watch")
+    assert result["outcome"] == "rolled_back", output
+    assert result["jobs_lost"] == 0, output
+    assert result["failed_requests"] <= 0.001 * result["requests"], output
+    assert list(result["phases"]) == [
+        "deploy",
+        "ready",
+        "smoke",
+        "switch",
+        "watch",
+        "rollback",
+        "retire_green",
+    ]
+    assert result["phases"]["rollback"] < 5, "traffic is back on blue within seconds"
+    assert code == 0, output
