@@ -106,8 +106,9 @@ def _hand_back(task: Task, ctx: StepContext, step: str, owner_email: str, job_id
     """Give a message this release cannot read back to its queue, unrun, while its job still waits on it.
 
     When no release that reads it remains (a rollback), the watchdog re-sends the job in this release's
-    version once it has waited QUEUED_TIMEOUT_SECONDS; this message then no longer owns the job, and is
-    dropped here the next time it comes round."""
+    version once it has waited QUEUED_TIMEOUT_SECONDS while its queue looked empty (a handed-back message
+    waits out its countdown in a worker, not in the queue); this message then no longer owns the job, and
+    is dropped here the next time it comes round."""
     try:
         job = ctx.store.get_job(owner_email, job_id)
     except NotFound:
