@@ -39,7 +39,7 @@ run: $(VENV)/.runtime
 	exec scripts/run.sh
 
 system-deps:
-	@scripts/system_deps.sh redis-server prometheus $(OCR_DEPS)
+	@scripts/system_deps.sh redis-server prometheus nginx $(OCR_DEPS)
 
 npm-deps:
 	@if [ -f package.json ]; then scripts/system_deps.sh nodejs npm && \

@@ -8,6 +8,7 @@ The queues and task names come from the stage registry (`common.stages`).
 
 from __future__ import annotations
 
+import fnmatch
 import json
 import time
 from dataclasses import dataclass
@@ -23,6 +24,14 @@ from common.stages import QUEUES as QUEUES  # the queue names, for the web side'
 from common.stages import stage
 
 DRAIN_KEY = "kraftd:drain"  # a Redis set of the queues under drain
+
+# The shape of a stage task's message: args `[owner_email, job_id]`. Each message says its version in this
+# header; one without it was sent before versions were written, in the shape of version 1. Raise
+# PAYLOAD_VERSION when the shape changes, and keep the older versions in READABLE_PAYLOADS for at least one
+# release, so the messages the outgoing release left queued are done by the incoming one (blue-green).
+PAYLOAD_HEADER = "kraftd_payload"
+PAYLOAD_VERSION = 1
+READABLE_PAYLOADS = frozenset({1})
 
 
 def _app() -> Celery:
@@ -58,7 +67,7 @@ def enqueue(app: Celery, step: str, owner_email: str, job_id: str, task_id: str)
             args=[owner_email, job_id],
             queue=target.queue,
             task_id=task_id,
-            headers={"kraftd_sent_at": time.time()},
+            headers={"kraftd_sent_at": time.time(), PAYLOAD_HEADER: PAYLOAD_VERSION},
             retry=True,
             retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5},
         )
@@ -132,9 +141,22 @@ def _count_by_queue(reply: dict[str, Any] | None, counts: dict[str, int]) -> Non
                 counts[name] += 1
 
 
-def in_flight(app: Celery, queues: set[str], timeout: float = 2.0) -> dict[str, int]:
-    """Tasks of `queues` that workers are running or hold reserved, per queue."""
-    inspect = app.control.inspect(timeout=timeout)
+def payload_version(header: object) -> int:
+    """The payload version a message's header says (none: version 1, the shape before versions)."""
+    return header if isinstance(header, int) and not isinstance(header, bool) else 1
+
+
+def workers_matching(app: Celery, pattern: str, timeout: float = 2.0) -> list[str]:
+    """The node names (`extract@blue.host`) of the workers that answer a ping and match the glob `pattern`."""
+    replies = app.control.inspect(timeout=timeout).ping() or {}
+    return sorted(node for node in replies if fnmatch.fnmatchcase(node, pattern))
+
+
+def in_flight(
+    app: Celery, queues: set[str], timeout: float = 2.0, workers: list[str] | None = None
+) -> dict[str, int]:
+    """Tasks of `queues` that workers (all, or the nodes in `workers`) are running or hold reserved, per queue."""
+    inspect = app.control.inspect(timeout=timeout, destination=workers)
     counts = dict.fromkeys(queues, 0)
     _count_by_queue(inspect.active(), counts)
     _count_by_queue(inspect.reserved(), counts)
@@ -161,13 +183,17 @@ def queue_statuses(app: Celery, client: redis.Redis, timeout: float = 2.0) -> li
     ]
 
 
-def start_drain(app: Celery, client: redis.Redis, queues: set[str]) -> None:
-    """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer."""
-    client.sadd(DRAIN_KEY, *queues)
+def start_drain(app: Celery, client: redis.Redis, queues: set[str], workers: list[str] | None = None) -> None:
+    """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer.
+
+    Given `workers` (node names), only those stop consuming, and nothing is flagged: the outgoing release's
+    workers of a blue-green switch, while the incoming release's keep consuming the same queues."""
+    if workers is None:
+        client.sadd(DRAIN_KEY, *queues)
     # Sent without waiting for replies: waiting after each would leave the other queues consuming meanwhile.
     # The caller then waits for in-flight tasks, which is what tells that the workers obeyed.
     for queue in queues:
-        app.control.cancel_consumer(queue)
+        app.control.cancel_consumer(queue, destination=workers)
 
 
 def resume(app: Celery, client: redis.Redis, queues: set[str]) -> None:

@@ -139,11 +139,12 @@ def consumed_queues(stage_name: str) -> tuple[str, ...]:
     return (own, MAINTENANCE_QUEUE) if stage_name == MAINTENANCE_HOST else (own,)
 
 
-def worker_command(stage_name: str) -> str:
-    """The command line of the worker for one stage, as `make run` (Procfile), compose and infra run it."""
+def worker_command(stage_name: str, host: str = "%h") -> str:
+    """The command line of the worker for one stage, as `make run` (Procfile), compose and infra run it.
+    `host` is the node name's part after the `@` (a blue-green release puts its colour there)."""
     return (
         f".venv/bin/celery --app worker.tasks worker --queues {','.join(consumed_queues(stage_name))}"
-        f' --hostname "{stage_name}@%h" --concurrency "$WORKER_CONCURRENCY" --loglevel "$LOG_LEVEL"'
+        f' --hostname "{stage_name}@{host}" --concurrency "$WORKER_CONCURRENCY" --loglevel "$LOG_LEVEL"'
     )
 
 

@@ -20,7 +20,9 @@ user_var: ContextVar[str | None] = ContextVar("user", default=None)
 
 # Each pattern starts only where its token starts (the lookbehinds), so a long word costs linear time, never
 # quadratic: a 10,000-character word in a URL must not tie up a worker (it took seconds before).
-_EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b")  # a TLD: not `kraftd-docs@0.1.0`
+_EMAIL = re.compile(
+    r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)*\.[^\W\d_]{2,}\b"
+)  # a TLD: not `kraftd-docs@0.1.0`
 _BEARER = re.compile(r"(?i)(bearer\s+|token[\"'=: ]+)[\w.-]{16,}")
 # `password=…`, `"password": "…"`, `jwt_secret_key='…'` (a settings repr): the value after a secret's name.
 _ASSIGNED = re.compile(

@@ -50,6 +50,16 @@ param queueListLength int = 5
 @description('Most replicas of each worker app.')
 param workerMaxReplicas int = 4
 
+// Blue-green releases (scripts/release.py, ops/README.md "Releases"): the web and worker apps keep several
+// revisions active; a release is a revision suffix. Traffic is moved by the release script, by revision label
+// (`blue` serves, `green` is the candidate, smoke-checked at its label's own address). This template sets the
+// first revision's traffic only: after that, deploy with scripts/release.py, because a template deployment
+// resets the traffic to the revision it names.
+@description('Names this deployment\'s revisions (APP--SUFFIX), e.g. the git sha; empty: Azure picks one.')
+param revisionSuffix string = ''
+
+var webTraffic = empty(revisionSuffix) ? [{ latestRevision: true, weight: 100 }] : [{ revisionName: 'ca-${name}-web--${revisionSuffix}', weight: 100, label: 'blue' }]
+
 var suffix = uniqueString(resourceGroup().id, name)
 // One worker app per stage of common/stages.py (tests/unit/test_infra.py checks this list against it).
 var queues = [
@@ -406,17 +416,20 @@ resource web 'Microsoft.App/containerApps@2024-03-01' = {
   properties: {
     managedEnvironmentId: environment.id
     configuration: {
-      activeRevisionsMode: 'Single'
+      // Blue and green side by side; all traffic on the revision labelled blue until the release switches.
+      activeRevisionsMode: 'Multiple'
       ingress: {
         external: true
         targetPort: 8000
         transport: 'http'
         allowInsecure: false
+        traffic: webTraffic
       }
       registries: [{ server: registryServer, identity: webIdentity.id }]
       secrets: webSecrets
     }
     template: {
+      revisionSuffix: empty(revisionSuffix) ? null : revisionSuffix
       containers: [
         {
           name: 'web'
@@ -457,11 +470,13 @@ resource workers 'Microsoft.App/containerApps@2024-03-01' = [for q in queues: {
   properties: {
     managedEnvironmentId: environment.id
     configuration: {
-      activeRevisionsMode: 'Single'
+      // Both releases' workers consume during a switch; the outgoing revision is drained, then deactivated.
+      activeRevisionsMode: 'Multiple'
       registries: [{ server: registryServer, identity: workerIdentity.id }]
       secrets: workerSecrets
     }
     template: {
+      revisionSuffix: empty(revisionSuffix) ? null : revisionSuffix
       // Container Apps waits 30 s between SIGTERM and SIGKILL; celeryconfig's soft shutdown (20 s) fits.
       terminationGracePeriodSeconds: 30
       containers: [

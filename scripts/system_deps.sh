@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install the Debian packages named on the command line when their command is missing.
-# Usage: scripts/system_deps.sh redis-server [tesseract-ocr tesseract-ocr-eng] [poppler-utils] [prometheus] [chromium]
-#        [wrk] [nodejs npm] [python3-venv]
+# Usage: scripts/system_deps.sh redis-server [tesseract-ocr tesseract-ocr-eng] [poppler-utils] [prometheus] [nginx]
+#        [chromium] [wrk] [nodejs npm] [python3-venv]
 set -euo pipefail
 
 command_for() {
@@ -13,6 +13,7 @@ command_for() {
     tesseract-ocr) echo tesseract ;;
     poppler-utils) echo pdftotext ;;
     python3-venv) echo "" ;;
+    nginx) echo /usr/sbin/nginx ;; # in /usr/sbin, which a user's PATH may lack
     *) echo "$1" ;;
   esac
 }

@@ -79,15 +79,31 @@ def status(as_json: bool) -> None:
 @queues_cli.command("drain")
 @queue_option
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for in-flight tasks.")
-def drain(queue: str | None, timeout: float) -> None:
+@click.option(
+    "--workers",
+    "pattern",
+    default=None,
+    help="Only the workers whose node name matches this glob (a release's: '*@blue.*'); the others keep "
+    "consuming, and workers started later are not held.",
+)
+def drain(queue: str | None, timeout: float, pattern: str | None) -> None:
     """Stop workers taking new tasks, wait for in-flight ones, and show what stays queued (kept)."""
     selected = _selected(queue)
     client = services().redis
-    queue_ops.start_drain(services().celery, client, selected)
+    workers = None
+    if pattern is not None:
+        workers = queue_ops.workers_matching(services().celery, pattern)
+        if not workers:
+            click.echo(f"no running worker matches {pattern!r}: nothing drained", err=True)
+            sys.exit(1)
+        click.echo(f"workers: {', '.join(workers)}")
+    queue_ops.start_drain(services().celery, client, selected, workers)
     click.echo(f"draining {', '.join(sorted(selected))}: consumers canceled, waiting for in-flight tasks")
     deadline = time.monotonic() + timeout
     while True:
-        busy = {q: n for q, n in queue_ops.in_flight(services().celery, selected).items() if n}
+        busy = {
+            q: n for q, n in queue_ops.in_flight(services().celery, selected, workers=workers).items() if n
+        }
         if not busy:
             break
         if time.monotonic() >= deadline:

@@ -23,9 +23,9 @@ from celery.utils.imports import symbol_by_name
 from common.blobs import BlobNotFound, BlobUnavailable, open_blobs
 from common.config import get_settings
 from common.models import Job
-from common.queue import celery_app, redis_client
+from common.queue import PAYLOAD_HEADER, READABLE_PAYLOADS, celery_app, payload_version, redis_client
 from common.stages import STAGES, Stage
-from common.store import StoreUnavailable, open_store
+from common.store import NotFound, StoreUnavailable, open_store
 from common.telemetry import (
     QUEUE_WAIT,
     STEP_DURATION,
@@ -43,6 +43,10 @@ app = celery_app
 __all__ = ["STAGE_TASKS", "app", "control", "expire_exports", "run_watchdog"]
 
 StageWork = Callable[[StepContext, Job], str | None]
+
+# A message of a payload version this release cannot read (a newer release sent it while both run, during a
+# blue-green switch) goes back to the queue unrun after this many seconds, for a worker that can read it.
+PAYLOAD_DEFER_SECONDS = 2
 
 
 @cache
@@ -69,8 +73,12 @@ def _process_init(**_: Any) -> None:
 
 
 def _run_stage(task: Task, step: str, owner_email: str, job_id: str, work: StageWork) -> None:
-    ctx = context()
     job_id_var.set(job_id)
+    ctx = context()
+    version = payload_version(getattr(task.request, PAYLOAD_HEADER, None))
+    if version not in READABLE_PAYLOADS:
+        _hand_back(task, ctx, step, owner_email, job_id, version)  # raises Retry while the job waits on it
+        return
     sent = getattr(task.request, "kraftd_sent_at", None)
     if isinstance(sent, int | float) and not task.request.retries:
         QUEUE_WAIT.labels(step).observe(max(0.0, time.time() - sent))
@@ -92,6 +100,26 @@ def _run_stage(task: Task, step: str, owner_email: str, job_id: str, work: Stage
     if outcome.retry_in is not None:
         TASK_RETRIES.labels(step, "transient").inc()
         raise task.retry(countdown=outcome.retry_in, max_retries=None)
+
+
+def _hand_back(task: Task, ctx: StepContext, step: str, owner_email: str, job_id: str, version: int) -> None:
+    """Give a message this release cannot read back to its queue, unrun, while its job still waits on it.
+
+    When no release that reads it remains (a rollback), the watchdog re-sends the job in this release's
+    version once it has waited QUEUED_TIMEOUT_SECONDS while its queue looked empty (a handed-back message
+    waits out its countdown in a worker, not in the queue); this message then no longer owns the job, and
+    is dropped here the next time it comes round."""
+    try:
+        job = ctx.store.get_job(owner_email, job_id)
+    except NotFound:
+        return
+    if job.task_id != task.request.id or job.status.finished:
+        log.info("dropped a message of payload version %s: its job has moved on", version)
+        return
+    log.warning("payload version %s is not one this release reads: handed back to %s", version, step)
+    # Celery's retry does not carry custom headers over by itself: name the version again.
+    headers = {PAYLOAD_HEADER: version, "kraftd_sent_at": getattr(task.request, "kraftd_sent_at", None)}
+    raise task.retry(countdown=PAYLOAD_DEFER_SECONDS, max_retries=None, headers=headers)
 
 
 def _stage_task(stage: Stage) -> Task:

@@ -107,7 +107,9 @@ def check_analysis(tab: Tab) -> None:
     expect(clause).to_have_class("clause risk-medium")
     # A services agreement between two companies, read with no side chosen: every risk found, for either side.
     expect(page.locator(".risk-list .risk")).to_have_count(4)
-    expect(page.locator(".risk-list .risk[data-code=auto_renewal] .quote")).to_contain_text("automatically renew")
+    expect(page.locator(".risk-list .risk[data-code=auto_renewal] .quote")).to_contain_text(
+        "automatically renew"
+    )
     expect(page.locator(".rec")).to_have_count(4)
 
 

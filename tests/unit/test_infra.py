@@ -199,3 +199,21 @@ def test_storage_redis_and_observability(bicep: str) -> None:
     assert re.search(r"destination:\s*'log-analytics'", code)
     assert re.search(r"path:\s*'/healthz'", code)
     assert re.search(r"path:\s*'/readyz'", code)
+
+
+def test_web_and_workers_keep_several_revisions_for_blue_green_releases(bicep: str) -> None:
+    code = _code(bicep)
+    web = code[code.index("resource web ") : code.index("resource workers ")]
+    workers = code[code.index("resource workers ") : code.index("resource beat ")]
+    beat = code[code.index("resource beat ") :]
+    for app in (web, workers):
+        assert re.search(r"activeRevisionsMode:\s*'Multiple'", app)
+        assert re.search(r"revisionSuffix:\s*empty\(revisionSuffix\) \? null : revisionSuffix", app)
+    assert re.search(r"activeRevisionsMode:\s*'Single'", beat), "beat: exactly one, never two revisions"
+    assert re.search(r"traffic:\s*webTraffic", web)
+    # the first revision takes the label the release script reads as the serving one (bluegreen/azure.py)
+    assert re.search(
+        r"revisionName: 'ca-\$\{name\}-web--\$\{revisionSuffix\}', weight: 100, label: 'blue'", code
+    )
+    # worker node names carry the replica's host name, which begins with its revision's name: the drain pattern
+    assert '--hostname "${q.name}@%h"' in workers

@@ -1,0 +1,53 @@
+"""`queues drain --workers GLOB`: a blue-green release drains the outgoing release's workers only; the
+queue is not flagged, so the incoming release's workers consume it, and take over what was left queued."""
+
+from __future__ import annotations
+
+import json
+import signal
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from tests.conftest import Mailbox
+from tests.helpers import bearer, signed_in
+from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from tests.processes import Workers
+
+pytestmark = pytest.mark.integration
+
+
+def test_draining_workers_no_one_runs_is_an_error_not_a_silent_success(
+    stack_app: Flask, workers: Workers
+) -> None:
+    result = stack_app.test_cli_runner().invoke(args=["queues", "drain", "--workers", "nobody@*"])
+    assert result.exit_code == 1
+    assert "no running worker matches 'nobody@*'" in result.output
+
+
+def test_the_outgoing_workers_drain_and_the_incoming_ones_take_over_the_queue(
+    stack_client: FlaskClient, stack_app: Flask, workers: Workers, mailbox: Mailbox, email: str
+) -> None:
+    tokens = signed_in(stack_client, mailbox, email)
+    outgoing = workers.by_queue["extract"]
+    cli = stack_app.test_cli_runner()
+    drained = cli.invoke(
+        args=["queues", "drain", "--queue", "extract", "--workers", "extract@*", "--timeout", "60"]
+    )
+    assert drained.exit_code == 0, drained.output
+    assert "workers: extract@test-" in drained.output
+    job_id = upload(stack_client, tokens, "msa.txt", CONTRACT_TEXT.encode()).json["job"]["id"]
+
+    status = json.loads(cli.invoke(args=["queues", "status", "--json"]).output)
+    extract = next(q for q in status["queues"] if q["name"] == "extract")
+    assert (extract["consumers"], extract["drained"]) == (0, False), "no flag: workers started later consume"
+    assert stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json["status"] == "queued"
+
+    workers.by_queue.pop("extract")
+    outgoing.process.send_signal(signal.SIGTERM)  # retired once drained
+    assert outgoing.process.wait(timeout=60) == 0
+    workers.start("extract")  # the incoming release's worker
+    finished = wait_for_job(stack_client, tokens, job_id)
+    assert finished["status"] == "succeeded"
+    assert [s["attempts"] for s in finished["steps"]] == [1, 1]
