@@ -57,13 +57,21 @@ BODY_CUES: tuple[tuple[ContractType, re.Pattern[str]], ...] = (
 )
 _TITLE_LINES = 40
 _TITLE_LENGTH = 80
+_TITLE_WORDS = 12
+_RUN_ON = re.compile(r"[.;]\s+\S")
 _BODY_MINIMUM = 20
 _BODY_CHARS = 30_000
 
 
 def _title_lines(text: str) -> list[str]:
+    """Short lines near the top that read as titles: no sentence running on inside them (a capitalised
+    disclaimer wrapped into lines is no title: "…EMPLOYMENT PURSUITS. THE TOTAL AMOUNT…")."""
     lines = [line.strip() for line in text[:6000].splitlines()]
-    return [line for line in lines if 3 <= len(line) <= _TITLE_LENGTH][:_TITLE_LINES]
+    return [
+        line
+        for line in lines
+        if 3 <= len(line) <= _TITLE_LENGTH and len(line.split()) <= _TITLE_WORDS and not _RUN_ON.search(line)
+    ][:_TITLE_LINES]
 
 
 def contract_type(text: str, parties: list[Party]) -> ContractType:

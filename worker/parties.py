@@ -187,8 +187,11 @@ _SHARED_ROLE = re.compile(r"\(\s*(?:the\s+)?(?:collectively|together|jointly)\b"
 # --- labels: cover terms, filled forms, signature blocks -------------------------------------------------------
 
 _ROLE_ALT = "|".join(re.escape(r).replace(r"\ ", r"\s+") for r in LABEL_ROLES)
+# "Tenant: Ann Lee", "Tenant  Ann Lee", "Tenant\nAnn Lee", and (as PDF text often has it) "Tenant 1 Ann Lee": a
+# single space only after a numbered label, when the rest of the line is two to five capitalised words
+# ("Intern Payment Instructions" is a heading, not a name).
 _LABELLED = re.compile(
-    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\(s\))?(?:['’]s)?(?:[ \t]+(?:full[ \t]+|legal[ \t]+)?name)?(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|:?[ \t]*\n(?:[ \t]*\n)?(?:[ \t]*_{{3,}}[^\n]*\n)?[ \t]*)"
+    rf"^[ \t\-*•]*(?:name\s+of\s+(?:the\s+)?)?(?P<role>{_ROLE_ALT})(?:\(s\))?(?:['’]s)?(?:[ \t]+(?:full[ \t]+|legal[ \t]+)?name)?(?:\s+\d)?[ \t]*(?::[ \t]*|[ \t]{{2,}}|:?[ \t]*\n(?:[ \t]*\n)?(?:[ \t]*_{{3,}}[^\n]*\n)?[ \t]*|(?<=\d[ \t])(?-i:(?=(?:[A-Z][\w.'’-]*[ \t]+){{1,4}}[A-Z][\w.'’-]*[ \t]*$)))"
     r"(?P<name>[^\n]{2,140})",
     re.IGNORECASE | re.MULTILINE,
 )

@@ -181,3 +181,14 @@ def test_short_terms_that_speak_to_you_list_you() -> None:
         + ("You agree to pay. Your data is yours. You can cancel. Your plan renews. You must be 18.")
     )
     assert _triples(text) == [("Acme", "Acme", "organization"), ("You", "You", "person")]
+
+
+def test_numbered_labels_on_one_line_name_the_people() -> None:
+    text = (
+        "1 THE PARTIES\nBetween (insert names of landlord(s)): (“the Landlord”)\n"
+        "and (insert names of tenant(s)):\n(“the Tenant”)\nTenant 1 Chloe Anne Brennan\nTenant 2 Daniel Kofi Asante\n"
+        "Intern Payment Instructions\n"
+    )
+    names = {(p.name, p.role) for p in find_parties(text)}
+    assert {("Chloe Anne Brennan", "Tenant"), ("Daniel Kofi Asante", "Tenant")} <= names
+    assert not any("Payment" in name for name, _ in names)
