@@ -55,7 +55,7 @@ def test_a_message_the_previous_release_queued_is_completed_by_this_one(
     assert stack_app.test_cli_runner().invoke(args=["queues", "resume", "--queue", "extract"]).exit_code == 0
     finished = wait_for_job(stack_client, tokens, job_id)
     assert finished["status"] == "succeeded"
-    assert [s["attempts"] for s in finished["steps"]] == [1, 1]
+    assert {s["name"]: s["attempts"] for s in finished["steps"]} == {"extract": 1, "ocr": 0, "analyze": 1}
 
 
 def test_this_release_writes_its_payload_version_on_every_message(
@@ -92,13 +92,13 @@ def test_a_message_of_a_newer_payload_is_handed_back_unrun_and_its_job_is_not_lo
         time.sleep(0.1)
     job = stack_client.get(f"/api/v1/jobs/{job_id}", headers=bearer(tokens)).json
     assert job["status"] == "queued", "this release did not run what it cannot read"
-    assert [s["attempts"] for s in job["steps"]] == [0, 0]
+    assert {s["attempts"] for s in job["steps"]} == {0}
 
     # No newer release comes (as after a rollback): the watchdog re-sends the job in this release's version
     # once it has waited QUEUED_TIMEOUT_SECONDS (4 s in the tests), and the job is done once.
     finished = wait_for_job(stack_client, tokens, job_id)
     assert finished["status"] == "succeeded"
-    assert [s["attempts"] for s in finished["steps"]] == [1, 1]
+    assert {s["name"]: s["attempts"] for s in finished["steps"]} == {"extract": 1, "ocr": 0, "analyze": 1}
     while "its job has moved on" not in worker.log():  # the old message, come round again, is dropped
         assert time.monotonic() < deadline + 30, f"message {task_id} still handed back"
         time.sleep(0.2)
