@@ -100,7 +100,7 @@ class Decision:
 class ClauseModel:
     vocabulary: dict[str, int]
     idf: np.ndarray  # (features,) float32
-    weights: sparse.csc_matrix  # (features, categories)
+    weights: sparse.csr_matrix  # (features, categories); stored by column, multiplied by row
     bias: np.ndarray  # (categories,)
     categories: tuple[str, ...]
     decisions: dict[str, Decision]
@@ -122,33 +122,51 @@ class ClauseModel:
         ).reshape(-1, 3)
 
     def matrix(self, found: Sequence[Unit]) -> sparse.csr_matrix:
-        """Binary features weighted by idf and scaled to unit length, one row per sentence (`sentence_features`)."""
-        lookup = self.vocabulary.get
-        word = self._word.get
-        ids = self._ids
-        words: list[np.ndarray] = []
-        rows: list[np.ndarray] = []
-        empty = np.zeros(0, dtype=np.int64)
-        for unit in found:
-            tokens = words_of(unit.text)
-            single = set(map(word, tokens))
-            single.discard(None)
-            known = np.fromiter(single, dtype=np.int64, count=len(single))
-            words.append(known)
-            double = set(map(lookup, map(" ".join, itertools.pairwise(tokens))))
-            double.discard(None)
-            row = np.concatenate(
-                (
-                    ids[known, 0],
-                    np.fromiter(double, dtype=np.int64, count=len(double)),
-                    ids[words[unit.previous], 1] if unit.previous >= 0 else empty,
-                    ids[words[unit.heading], 2] if unit.heading >= 0 else empty,
-                )
+        """Binary features weighted by idf and scaled to unit length, one row per sentence (`sentence_features`).
+
+        Built for all sentences at once: each word and word pair is looked up once, and the context features are
+        the word rows of the previous and heading sentences, gathered with a sparse selection matrix.
+        """
+        count = len(found)
+        per_unit = [words_of(unit.text) for unit in found]
+        lengths = np.fromiter(map(len, per_unit), dtype=np.int64, count=count)
+        tokens = list(itertools.chain.from_iterable(per_unit))
+        unit_of = np.repeat(np.arange(count, dtype=np.int64), lengths)
+        word = np.fromiter(
+            map(self._word.get, tokens, itertools.repeat(-1)), dtype=np.int64, count=len(tokens)
+        )
+        pair = np.fromiter(
+            map(self.vocabulary.get, map(" ".join, itertools.pairwise(tokens)), itertools.repeat(-1)),
+            dtype=np.int64,
+            count=max(len(tokens) - 1, 0),
+        )
+        same_unit = unit_of[:-1] == unit_of[1:]
+
+        known = word >= 0
+        words = sparse.csr_matrix(
+            (np.ones(int(known.sum()), dtype=np.float32), (unit_of[known], word[known])),
+            shape=(count, len(self._ids)),
+        )
+        rows = [unit_of[known], unit_of[:-1][same_unit]]
+        cols = [self._ids[word[known], 0], pair[same_unit]]
+        for column, context in ((1, [u.previous for u in found]), (2, [u.heading for u in found])):
+            source = np.asarray(context, dtype=np.int64)
+            has = source >= 0
+            pick = sparse.csr_matrix(
+                (np.ones(int(has.sum()), dtype=np.float32), (np.flatnonzero(has), source[has])),
+                shape=(count, count),
             )
-            rows.append(row[row >= 0])
-        indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-        np.cumsum([len(r) for r in rows], out=indptr[1:])
-        return self._normalised(np.concatenate(rows) if rows else empty, indptr)
+            gathered = (pick @ words).tocoo()
+            rows.append(gathered.row.astype(np.int64))
+            cols.append(self._ids[gathered.col, column])
+        row = np.concatenate(rows)
+        col = np.concatenate(cols)
+        keep = col >= 0
+        binary = sparse.csr_matrix(
+            (np.ones(int(keep.sum()), dtype=np.float32), (row[keep], col[keep])), shape=(count, len(self.idf))
+        )
+        binary.sum_duplicates()
+        return self._normalised(binary.indices, binary.indptr)
 
     def _normalised(self, cols: np.ndarray, indptr: np.ndarray) -> sparse.csr_matrix:
         data = self.idf[cols]
@@ -167,7 +185,7 @@ class ClauseModel:
     @classmethod
     def rules_only(cls) -> ClauseModel:
         """A model that decides nothing: the analyzer's rules alone (for comparisons)."""
-        return cls({}, np.zeros(0, dtype=np.float32), sparse.csc_matrix((0, 0)), np.zeros(0), (), {})
+        return cls({}, np.zeros(0, dtype=np.float32), sparse.csr_matrix((0, 0)), np.zeros(0), (), {})
 
     def save(self, path: Path) -> None:
         words = sorted(self.vocabulary, key=self.vocabulary.__getitem__)
@@ -195,9 +213,11 @@ class ClauseModel:
             words = data["vocabulary"].tobytes().decode().split("\n")
             meta = json.loads(data["meta"].tobytes().decode())
             categories = tuple(meta.pop("categories"))
-            weights = sparse.csc_matrix(
-                (data["w_data"].astype(np.float32), data["w_indices"], data["w_indptr"]),
-                shape=(len(words), len(categories)),
+            weights = sparse.csr_matrix(
+                sparse.csc_matrix(
+                    (data["w_data"].astype(np.float32), data["w_indices"], data["w_indptr"]),
+                    shape=(len(words), len(categories)),
+                )
             )
             decisions = {c: Decision(mode, float(t)) for c, (mode, t) in meta.pop("decisions").items()}
             return cls(

@@ -153,7 +153,7 @@ def fit(prepared: Sequence[Prepared], categories: Sequence[str], seed: int) -> C
     model = ClauseModel(
         vocabulary=vocabulary,
         idf=idf,
-        weights=sparse.csc_matrix((len(idf), len(categories)), dtype=np.float32),
+        weights=sparse.csr_matrix((len(idf), len(categories)), dtype=np.float32),
         bias=np.zeros(len(categories), dtype=np.float32),
         categories=tuple(categories),
         decisions={},
@@ -174,7 +174,7 @@ def fit(prepared: Sequence[Prepared], categories: Sequence[str], seed: int) -> C
         columns[:, column] = classifier.coef_[0]
         model.bias[column] = classifier.intercept_[0]
     columns[np.abs(columns) < PRUNE_BELOW] = 0.0
-    model.weights = sparse.csc_matrix(columns)
+    model.weights = sparse.csr_matrix(columns)
     return model
 
 
@@ -251,7 +251,7 @@ def train(prepared: Sequence[Prepared], seed: int = 0) -> ClauseModel:
 def _keep_learned(model: ClauseModel) -> None:
     """Drop the columns of categories left to the rules: the file carries only what is used."""
     keep = [i for i, c in enumerate(model.categories) if model.decisions[c].mode != "rules"]
-    model.weights = sparse.csc_matrix(model.weights[:, keep])
+    model.weights = sparse.csr_matrix(model.weights[:, keep])
     model.bias = model.bias[keep]
     model.categories = tuple(model.categories[i] for i in keep)
     model.decisions = {c: model.decisions[c] for c in model.categories}
