@@ -35,7 +35,7 @@ from worker.offline_analyzer import Page, rule_hits
 NOT_CLAUSES = frozenset({"Document Name", "Parties", "Agreement Date", "Effective Date", "Expiration Date"})
 MIN_DOCUMENTS = 5  # a category needs this many contracts with it before a classifier is trained for it
 MIN_UNIT_COUNT = 3  # a feature must occur in this many sentences to enter the vocabulary
-REGULARISATION = 0.1  # LinearSVC's C
+REGULARISATION = 0.03  # LinearSVC's C (5-fold CV on cuad-dev: 0.03 → 0.806, 0.1 → 0.798)
 PRUNE_BELOW = (
     0.02  # weights smaller than this are dropped from the file (they move scores by less than noise)
 )

@@ -19,7 +19,7 @@ OURS = {"indemnification", "confidentiality", "payment_terms", "termination_for_
 REGRESSION = {
     "ADUROBIOTECH_INC_06_02_2020-EX-10.7-CONSULTING_AGREEMENT": (
         {"anti_assignment", "confidentiality", "governing_law", "ip_ownership_assignment",
-         "no_solicit_of_employees", "payment_terms", "termination_for_convenience"},
+         "no_solicit_of_employees", "non_compete", "payment_terms", "termination_for_convenience"},
         {"governing_law", "ip_ownership_assignment", "no_solicit_of_employees", "termination_for_convenience"},
     ),
     "GridironBionutrientsInc_20171206_8-K_EX-10.2_10972556_EX-10.2_Endorsement_Agreement": (
@@ -28,7 +28,7 @@ REGRESSION = {
     ),
     "SCOUTCAMINC_05_12_2020-EX-10.22-SERVICES_AGREEMENT": (
         {"anti_assignment", "governing_law", "minimum_commitment", "no_solicit_of_customers", "no_solicit_of_employees",
-         "non_compete", "post_termination_services", "termination_for_convenience"},
+         "non_compete", "termination_for_convenience"},
         {"anti_assignment", "governing_law", "no_solicit_of_customers", "no_solicit_of_employees", "non_compete",
          "termination_for_convenience"},
     ),
