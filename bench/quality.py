@@ -1,16 +1,22 @@
 """Measure a contract analyzer against CUAD labels.
 
-    python -m bench.quality --corpus /work/shared/data/cuad-dev [--analyzer offline] [--limit N] [--json OUT]
+    python -m bench.quality --corpus /work/shared/data/cuad-dev [--analyzer offline] [--limit N] [--json OUT] [--folds K]
 
 Scores clause presence per CUAD category at document level (a category is predicted when the analysis has at
 least one clause of that type), field accuracy (parties: every labelled party found and no junk party, a
 predicted one matching no labelled name or alias; governing law, agreement/effective date, renewal term),
 the share of quotes found verbatim in the document, and throughput (a page is 3000 characters of .txt).
+
+With `--folds K` it also estimates how the offline analyzer's learned clause model does on contracts it never saw:
+the contracts are split into K fixed folds, the model is trained on K-1 of them (scripts/train_clause_model.py's
+procedure) and scores the fold left out; the rules alone, the shipped model (in-sample) and the cross-validated
+model are printed side by side, per category with precision.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import re
 import time
@@ -306,8 +312,8 @@ class Report:
         self.fields.setdefault(name, []).append(ok)
 
 
-def evaluate(analyzer: Analyzer, docs: list[Doc]) -> Report:
-    report = Report()
+def evaluate(analyzer: Analyzer, docs: list[Doc], report: Report | None = None) -> Report:
+    report = report or Report()
     for doc in docs:
         started, cpu_started = time.perf_counter(), time.process_time()
         analysis = analyzer(doc.pages, doc.id)
@@ -424,6 +430,50 @@ def print_targets(numbers: dict[str, Any]) -> None:
         print(f"  {name:28} {value:>9.3f}  >= {goal:<7g} {'ok' if value >= goal else 'MISS'}")
 
 
+def cross_validate(corpus: Path, docs: list[Doc], folds: int, seed: int = 0) -> Report:
+    """Each fold scored by a clause model trained on the other folds only."""
+    from worker.clause_training import categories_of, fold_of, load_corpus, prepare, train
+    from worker.offline_analyzer import analyze_offline
+
+    wanted = {doc.id for doc in docs}
+    contracts = [c for c in load_corpus(corpus) if c.id in wanted]
+    categories = categories_of(contracts)
+    prepared = [prepare(contract, categories) for contract in contracts]
+    by_id = {doc.id: doc for doc in docs}
+    assignment = fold_of([c.id for c in contracts], folds, seed)
+    report = Report()
+    for k in range(folds):
+        started = time.perf_counter()
+        model = train([p for p, f in zip(prepared, assignment, strict=True) if f != k], seed=seed)
+        held = [by_id[c.id] for c, f in zip(contracts, assignment, strict=True) if f == k]
+        evaluate(functools.partial(analyze_offline, clause_model=model), held, report)
+        print(
+            f"  fold {k + 1}/{folds}: {len(held)} contracts held out ({time.perf_counter() - started:.0f}s)"
+        )
+    return report
+
+
+def print_side_by_side(columns: dict[str, dict[str, Any]]) -> None:
+    """Per category F1 and precision, then macro-F1, for each way of running the analyzer."""
+    first = next(iter(columns.values()))
+    macro = first["macro_categories"]
+    print(f"{'category':38} {'n':>4} " + " ".join(f"{name[:15]:>15}" for name in columns))
+    print(f"{'':38} {'':>4} " + " ".join(f"{'F1    P':>15}" for _ in columns))
+    for name in sorted(first["categories"], key=lambda c: -first["categories"][c]["support"]):
+        mark = "*" if name in macro else " "
+        cells = " ".join(
+            f"{numbers['categories'][name]['f1']:>8.2f}{numbers['categories'][name]['precision']:>7.2f}"
+            for numbers in columns.values()
+        )
+        print(f"{mark}{name:37} {first['categories'][name]['support']:4d} {cells}")
+    print(
+        f"{'macro-F1 (same 25 categories)':43} "
+        + " ".join(
+            f"{sum(n['categories'][c]['f1'] for c in macro) / len(macro):>15.3f}" for n in columns.values()
+        )
+    )
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -433,6 +483,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--limit", type=int, default=None)
     parser.add_argument("--json", type=Path, default=None, help="write the numbers here")
     parser.add_argument("--errors", default=None, help="list the documents a CUAD category got wrong")
+    parser.add_argument(
+        "--folds", type=int, default=None, help="also cross-validate the offline clause model over K folds"
+    )
     args = parser.parse_args(argv)
 
     analyzer = ANALYZERS[args.analyzer]()
@@ -464,6 +517,21 @@ def main(argv: list[str] | None = None) -> int:
             "real_pages": pdf_pages,
             "extract_seconds": extract_seconds,
         }
+    if args.folds and args.analyzer == "offline":
+        from worker.clause_model import ClauseModel
+        from worker.offline_analyzer import analyze_offline
+
+        rules = ClauseModel.rules_only()
+        print(
+            f"\nThe learned clause model, {args.folds}-fold cross-validated (train on the rest, score the fold):"
+        )
+        crossed = summarise(cross_validate(args.corpus, docs, args.folds))
+        alone = summarise(
+            evaluate(lambda pages, doc_id: analyze_offline(pages, doc_id, clause_model=rules), docs)
+        )
+        print_side_by_side({"rules only": alone, "shipped model": numbers, f"{args.folds}-fold CV": crossed})
+        numbers["cross_validated"] = {"folds": args.folds, **crossed}
+        numbers["rules_only"] = alone
     if args.json:
         args.json.write_text(json.dumps(numbers, indent=2), encoding="utf-8")
     return 0

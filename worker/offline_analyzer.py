@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 
 from common.analysis import Analysis, Clause, Findings, Term
 from common.framing import frame
+from worker.clause_model import ClauseModel, judge, packaged_model
 from worker.clause_rules import RULES, Rule
 from worker.contract_type import contract_type
 from worker.dates import effective_date
@@ -239,6 +240,28 @@ def _find(rule: Rule, pages: list[Page], found: dict[str, list[Hit]]) -> None:
                 break
 
 
+def rule_hits(doc: list[Page]) -> dict[str, list[Hit]]:
+    """What the rules alone find, per clause type."""
+    found: dict[str, list[Hit]] = {}
+    for rule in RULES:
+        _find(rule, doc, found)
+    return found
+
+
+_RULE_OF = {rule.type: rule for rule in RULES}
+
+
+def _with_model(doc: list[Page], found: dict[str, list[Hit]], model: ClauseModel) -> None:
+    """Let the learned clause model add the categories the rules missed and drop the ones it overrules."""
+    verdict = judge(model, doc, {kind for kind, hits in found.items() if hits})
+    for kind in verdict.drop:
+        found[kind] = []
+    for kind, unit in verdict.add.items():
+        page = doc[unit.page]
+        start, end = _quote_span(page, unit.start, unit.end, unit.start, unit.start)
+        found.setdefault(kind, []).append(Hit(_RULE_OF[kind], page, start, end))
+
+
 # --- term ------------------------------------------------------------------------------------------------------
 
 _DURATION = (
@@ -323,12 +346,11 @@ def _term(found: dict[str, list[Hit]], text: str) -> Term | None:
 # --- entry point -----------------------------------------------------------------------------------------------
 
 
-def analyze_offline(pages: list[str], document_id: str) -> Analysis:
+def analyze_offline(pages: list[str], document_id: str, clause_model: ClauseModel | None = None) -> Analysis:
     """Analyse a contract given as the text of its pages, without any network access."""
     doc = [Page(number, text) for number, text in enumerate(pages, start=1)]
-    found: dict[str, list[Hit]] = {}
-    for rule in RULES:
-        _find(rule, doc, found)
+    found = rule_hits(doc)
+    _with_model(doc, found, clause_model or packaged_model())
 
     text = "\n".join(page.text for page in doc)
     parties = find_parties(text)

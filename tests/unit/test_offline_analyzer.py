@@ -14,11 +14,12 @@ from worker.quotes import locate_quote
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures" / "cuad"
 OURS = {"indemnification", "confidentiality", "payment_terms", "termination_for_cause"}
 
-# (detected types pinned after tuning, CUAD's lawyer labels for the same contract)
+# (detected types pinned after tuning, rules and the learned clause model together; CUAD's lawyer labels for the
+# same contract. These five are in the slice the model was trained on.)
 REGRESSION = {
     "ADUROBIOTECH_INC_06_02_2020-EX-10.7-CONSULTING_AGREEMENT": (
         {"anti_assignment", "confidentiality", "governing_law", "ip_ownership_assignment",
-         "no_solicit_of_employees", "payment_terms", "termination_for_convenience"},
+         "no_solicit_of_employees", "non_compete", "payment_terms", "termination_for_convenience"},
         {"governing_law", "ip_ownership_assignment", "no_solicit_of_employees", "termination_for_convenience"},
     ),
     "GridironBionutrientsInc_20171206_8-K_EX-10.2_10972556_EX-10.2_Endorsement_Agreement": (
@@ -26,19 +27,19 @@ REGRESSION = {
         {"revenue_profit_sharing"},
     ),
     "SCOUTCAMINC_05_12_2020-EX-10.22-SERVICES_AGREEMENT": (
-        {"anti_assignment", "governing_law", "no_solicit_of_employees", "non_compete", "termination_for_convenience"},
+        {"anti_assignment", "governing_law", "minimum_commitment", "no_solicit_of_customers", "no_solicit_of_employees",
+         "non_compete", "termination_for_convenience"},
         {"anti_assignment", "governing_law", "no_solicit_of_customers", "no_solicit_of_employees", "non_compete",
          "termination_for_convenience"},
     ),
     "ScansourceInc_20190822_10-K_EX-10.38_11793958_EX-10.38_Distributor_Agreement2": (
         {"anti_assignment", "audit_rights", "cap_on_liability", "governing_law", "license_grant",
-         "non_transferable_license", "post_termination_services", "renewal_term", "termination_for_convenience",
-         "warranty_duration"},
+         "non_transferable_license", "termination_for_convenience", "warranty_duration"},
         {"anti_assignment", "audit_rights", "cap_on_liability", "governing_law", "license_grant",
          "non_transferable_license", "termination_for_convenience", "warranty_duration"},
     ),
     "XLITECHNOLOGIES_INC_12_02_2015-EX-10.02-STRATEGIC_ALLIANCE_AGREEMENT": (
-        {"audit_rights", "confidentiality", "exclusivity", "indemnification", "license_grant", "non_compete"},
+        {"confidentiality", "exclusivity", "indemnification", "license_grant", "non_compete"},
         {"exclusivity", "license_grant"},
     ),
 }  # fmt: skip
