@@ -216,11 +216,30 @@ def _is_boilerplate(rule: Rule, low: str, start: int) -> bool:
     return len(_TOC_ENTRY.findall(low, start, start + 300)) >= 2
 
 
+_HEADING_WORDS = 6
+
+
+def _is_heading(text: str) -> bool:
+    """A bare heading ("GOVERNING LAW.", "12. Governing Law"): a quote of it would tell the reader nothing."""
+    words = [w for w in re.split(r"\s+", text.strip(" .:")) if w and not w.rstrip(".)").isdigit()]
+    if not words or len(words) > _HEADING_WORDS:
+        return False
+    letters = "".join(w for w in words if w.isalpha())
+    return (bool(letters) and letters.isupper()) or all(
+        w[:1].isupper() or w in {"of", "and", "to"} for w in words
+    )
+
+
 def _find(rule: Rule, pages: list[Page], found: dict[str, list[Hit]]) -> None:
     hits = found.setdefault(rule.type, [])
     for page in pages:
+        quoted_to = 0
         for index in page.candidates(rule.keywords):
             start, end = page.span(index)
+            if start < quoted_to:
+                continue  # the sentence under a heading already quoted with it
+            if _is_heading(page.text[start:end]) and index + 1 < len(page.starts):
+                end = page.span(index + 1)[1]  # the heading with the sentence it heads
             if rule.require is not None and not rule.require.search(page.low, start, end):
                 continue
             if rule.also_require is not None and not rule.also_require.search(page.low, start, end):
@@ -235,6 +254,7 @@ def _find(rule: Rule, pages: list[Page], found: dict[str, list[Hit]]) -> None:
                     break
                 q_start, q_end = _quote_span(page, start, end, match.start(), match.end())
                 hits.append(Hit(rule, page, q_start, q_end))
+                quoted_to = end
                 if len(hits) >= rule.max_hits:
                     return
                 break

@@ -245,3 +245,10 @@ def test_an_article_and_a_unit_after_of_is_not_an_initial_term() -> None:
     )
     term = analyze_offline([text], "d").term
     assert term is None or term.initial is None
+
+
+def test_a_heading_is_never_quoted_alone() -> None:
+    text = "12. GOVERNING LAW.\nThis Lease shall be governed by the laws of the State of Oregon.\n"
+    (clause,) = [c for c in analyze_offline([text], "d").clauses if c.type == "governing_law"]
+    assert clause.text.endswith("laws of the State of Oregon.")
+    assert "This Lease shall be governed" in clause.text
