@@ -3,6 +3,10 @@
 Every write is a read-modify-write conditional on the version read, retried on conflict, so a heartbeat,
 a cancel and a worker finishing a step never overwrite one another, and a late task can never move a
 job backwards (`common.models.check_transition` refuses it).
+
+Every write also goes to the job's view in Redis (`common.job_cache`) that `GET /jobs/{id}` answers from: marked
+pending before the save, published after it, a tombstone on delete. A process calls `use_cache` once at start
+(the web app, each worker process); without it nothing is published.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from datetime import timedelta
 
 from celery import Celery
 
+from common.job_cache import JobCache
 from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import enqueue
 from common.store import NotFound, Store, Unchanged, modify
@@ -24,6 +29,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "Unchanged",
     "cancel",
+    "delete",
     "discard",
     "fail",
     "is_stale",
@@ -31,7 +37,30 @@ __all__ = [
     "mutate_job",
     "requeue",
     "submit",
+    "use_cache",
 ]
+
+_cache: list[JobCache] = []
+
+
+def use_cache(cache: JobCache | None) -> None:
+    """Publish this process' job writes through `cache` (None: publish nothing)."""
+    _cache[:] = [cache] if cache is not None else []
+
+
+def _saved(store: Store) -> Callable[[Job], Job]:
+    """`store.update_job`, with the job's Redis view marked pending before and published after."""
+
+    def save(job: Job) -> Job:
+        job.revision += 1
+        for cache in _cache:
+            cache.pending(job)
+        saved = store.update_job(job)
+        for cache in _cache:
+            cache.publish(saved)
+        return saved
+
+    return save
 
 
 def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -41,7 +70,7 @@ def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Jo
         change(job)
         job.updated_at = utcnow()
 
-    return modify(lambda: store.get_job(owner_email, job_id), store.update_job, stamped)
+    return modify(lambda: store.get_job(owner_email, job_id), _saved(store), stamped)
 
 
 def mutate_document(
@@ -61,6 +90,8 @@ def submit(store: Store, app: Celery, job: Job) -> Job:
     job.task_id = uuid.uuid4().hex
     job.enqueued_at = utcnow()
     store.create_job(job)
+    for cache in _cache:
+        cache.publish(job)
     first = job.next_step()
     assert first is not None
     enqueue(app, first.name, job.owner_email, job.id, job.task_id)
@@ -121,7 +152,14 @@ def discard(store: Store, job: Job) -> None:
     """Delete a job, canceling it first when it has not finished, so a worker on it stops between steps."""
     if not job.status.finished:
         cancel(store, job.owner_email, job.id)
-    store.delete_job(job.owner_email, job.id)
+    delete(store, job.owner_email, job.id)
+
+
+def delete(store: Store, owner_email: str, job_id: str) -> None:
+    """Delete a job record, and its view in Redis for good."""
+    store.delete_job(owner_email, job_id)
+    for cache in _cache:
+        cache.forget(owner_email, job_id)
 
 
 def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:
