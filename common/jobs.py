@@ -5,8 +5,11 @@ a cancel and a worker finishing a step never overwrite one another, and a late t
 job backwards (`common.models.check_transition` refuses it).
 
 Every write also goes to the job's view in Redis (`common.job_cache`) that `GET /jobs/{id}` answers from: marked
-pending before the save, published after it, a tombstone on delete. A process calls `use_cache` once at start
-(the web app, each worker process); without it nothing is published.
+pending before the save (when Redis cannot be told, the write does not happen), published after it (best effort:
+an entry left pending sends readers to the store), a tombstone after a delete (best effort; a Redis outage at
+that moment leaves an older view for at most its TTL). Whoever opens a store binds its Redis with `use_cache`
+(the web app, each worker process); writes through a store without one publish nothing. A new job needs no
+publishing: until its first write, a poll misses and reads the store.
 """
 
 from __future__ import annotations
@@ -14,10 +17,12 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from celery import Celery
+from redis import RedisError
 
 from common.job_cache import JobCache
 from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, utcnow
@@ -40,12 +45,12 @@ __all__ = [
     "use_cache",
 ]
 
-_cache: list[JobCache] = []
+_caches: weakref.WeakKeyDictionary[Store, JobCache] = weakref.WeakKeyDictionary()
 
 
-def use_cache(cache: JobCache | None) -> None:
-    """Publish this process' job writes through `cache` (None: publish nothing)."""
-    _cache[:] = [cache] if cache is not None else []
+def use_cache(store: Store, cache: JobCache) -> None:
+    """Publish the job writes made through `store` to `cache`."""
+    _caches[store] = cache
 
 
 def _saved(store: Store) -> Callable[[Job], Job]:
@@ -53,14 +58,24 @@ def _saved(store: Store) -> Callable[[Job], Job]:
 
     def save(job: Job) -> Job:
         job.revision += 1
-        for cache in _cache:
+        cache = _caches.get(store)
+        if cache is not None:
             cache.pending(job)
         saved = store.update_job(job)
-        for cache in _cache:
-            cache.publish(saved)
+        if cache is not None:
+            with _best_effort("publish", saved.id):
+                cache.publish(saved)
         return saved
 
     return save
+
+
+@contextlib.contextmanager
+def _best_effort(what: str, job_id: str) -> Iterator[None]:
+    try:
+        yield
+    except RedisError as exc:
+        log.warning("could not %s the view of job %s: %s", what, job_id, exc)
 
 
 def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -90,8 +105,6 @@ def submit(store: Store, app: Celery, job: Job) -> Job:
     job.task_id = uuid.uuid4().hex
     job.enqueued_at = utcnow()
     store.create_job(job)
-    for cache in _cache:
-        cache.publish(job)
     first = job.next_step()
     assert first is not None
     enqueue(app, first.name, job.owner_email, job.id, job.task_id)
@@ -158,8 +171,10 @@ def discard(store: Store, job: Job) -> None:
 def delete(store: Store, owner_email: str, job_id: str) -> None:
     """Delete a job record, and its view in Redis for good."""
     store.delete_job(owner_email, job_id)
-    for cache in _cache:
-        cache.forget(owner_email, job_id)
+    cache = _caches.get(store)
+    if cache is not None:
+        with _best_effort("forget", job_id):
+            cache.forget(owner_email, job_id)
 
 
 def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:

@@ -55,7 +55,7 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         celery=make_celery(settings),
         job_cache=JobCache(client),
     )
-    use_job_cache(app.extensions["kraftd"].job_cache)
+    use_job_cache(app.extensions["kraftd"].store, app.extensions["kraftd"].job_cache)
 
     register_error_handlers(app)
     init_security(app, settings)

@@ -55,10 +55,9 @@ PAYLOAD_DEFER_SECONDS = 2
 def _context(pid: int) -> StepContext:
     """Store and blob clients for this process; keyed by pid so a forked pool child makes its own."""
     settings = get_settings()
-    use_job_cache(JobCache(redis_client(settings)))  # every job write of this process publishes its view
-    return StepContext(
-        settings, open_store(settings), open_blobs(settings), celery_app, f"{socket.gethostname()}:{pid}"
-    )
+    store = open_store(settings)
+    use_job_cache(store, JobCache(redis_client(settings)))  # its job writes publish their views
+    return StepContext(settings, store, open_blobs(settings), celery_app, f"{socket.gethostname()}:{pid}")
 
 
 def context() -> StepContext:
