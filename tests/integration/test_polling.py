@@ -7,6 +7,7 @@ import threading
 from typing import Any
 
 import pytest
+import redis
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -17,7 +18,7 @@ from common.telemetry import POLL_STORE_READS
 from tests.conftest import fresh_client
 from tests.helpers import bearer, signed_in
 from tests.integration.test_auth_bad_input import TOKENS
-from tests.servers import Mailbox
+from tests.servers import Mailbox, free_port
 from web import create_app
 
 
@@ -179,3 +180,16 @@ def test_the_poll_limit_answers_429_with_retry_after(
     assert [a.headers["X-RateLimit-Remaining"] for a in answers[:3]] == ["2", "1", "0"]
     assert answers[3].json["error"]["code"] == "rate_limited"
     assert 0 < int(answers[3].headers["Retry-After"]) <= 60
+
+
+def test_a_job_write_that_cannot_mark_its_view_pending_does_not_happen(app: Flask, email: str) -> None:
+    store = app.extensions["kraftd"].store
+    job = _job(app, email)
+    unreachable = redis.Redis(port=free_port(), socket_connect_timeout=1)
+    jobs.use_cache(store, JobCache(unreachable))
+    try:
+        with pytest.raises(redis.RedisError):
+            _progress(app, email, job.id, 40)
+    finally:
+        jobs.use_cache(store, _cache(app))
+    assert store.get_job(email, job.id).version == job.version
