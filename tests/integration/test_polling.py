@@ -63,7 +63,10 @@ def test_every_poll_shows_what_the_store_holds_after_each_write(
         assert (answer.status_code, answer.json["progress"]) == (200, step)
         assert answer.headers["ETag"] == f'"{saved.version}"'
     jobs.mutate_job(app.extensions["kraftd"].store, email, job.id, lambda j: j.move_to(JobStatus.CANCELED))
-    assert _poll(client, tokens, job.id).json["status"] == "canceled"
+    polled = _poll(client, tokens, job.id).json
+    assert polled["status"] == "canceled"
+    listed = client.get("/api/v1/jobs", headers=bearer(tokens)).json["items"]
+    assert [item for item in listed if item["id"] == job.id] == [polled], "the same view as every other route"
 
 
 def test_a_late_publish_of_an_older_version_never_replaces_a_newer_one(
