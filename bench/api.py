@@ -1,6 +1,6 @@
 """Requests/s and latency of the hot read paths of the API, beside a bare Flask app under the same gunicorn.
 
-    python -m bench.api [--duration 10] [--connections 50] [--json OUT]
+    python -m bench.api [--duration 10] [--connections 50] [--no-rate-limit] [--json OUT]
 
 Starts scripts/run.sh (as `make run` does) with a temporary DATA_DIR and a free PORT, signs a user up and
 uploads 100 one-page contracts through the API (waiting for their analyses, so the workers are idle during the
@@ -11,8 +11,13 @@ measurement), then drives wrk (`--latency`) at each scenario in turn:
 - GET /api/v1/jobs/{id}: the 200 path, and the 304 path (If-None-Match with the job's ETag);
 - GET /api/v1/documents?limit=100 for a user with 100 documents.
 
-Rate limiting is disabled for the bench stack (RATE_LIMIT_ENABLED=false); everything else is as `make run`
-configures it. wrk runs on the same machine and competes with gunicorn for its cores.
+Rate limiting is on, as users get it (every request is counted in Redis), with its limits raised so that wrk is
+never refused (RATE_LIMIT_LIMITS); `--no-rate-limit` turns it off (RATE_LIMIT_ENABLED=false). Everything else is
+as `make run` configures it. wrk runs on the same machine and competes with gunicorn for its cores.
+
+Besides rps and latency it prints each scenario's rps over the bare app's, and, for the two poll scenarios, the
+store reads per poll: the growth of the stack's `kraftd_poll_store_reads_total` (GET /metrics) over wrk's
+request count.
 """
 
 from __future__ import annotations
@@ -26,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +51,13 @@ from bench.pipeline import (
 from tests.servers import free_port
 
 DOCUMENTS = 100
+RATE_LIMIT_LIMITS = {
+    "RATE_LIMIT_ENABLED": "true",
+    "RATE_LIMIT_DEFAULT": "10000000/minute",
+    "RATE_LIMIT_POLL": "10000000/minute",
+}
+NO_RATE_LIMIT = {"RATE_LIMIT_ENABLED": "false"}
+STORE_READS = re.compile(r"^kraftd_poll_store_reads_total(?:\{[^}]*\})? ([0-9.e+]+)$", re.MULTILINE)
 WRK_THREADS = 2
 _UNITS_MS = {"us": 0.001, "ms": 1.0, "s": 1000.0, "m": 60_000.0}
 
@@ -56,6 +68,7 @@ class Scenario:
     url: str
     headers: tuple[str, ...] = ()
     expect: int = 200
+    polls: bool = False  # count store reads per request
 
 
 @dataclass(frozen=True)
@@ -68,6 +81,7 @@ class WrkResult:
     requests: int
     bad_status: int  # wrk's "Non-2xx or 3xx responses"
     socket_errors: int
+    store_reads_per_request: float | None = None
 
 
 # --- wrk -----------------------------------------------------------------------------------------------------
@@ -183,15 +197,24 @@ def start_bare_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
 # --- report --------------------------------------------------------------------------------------------------
 
 
-def print_table(results: list[WrkResult], duration: int, connections: int, load: str) -> None:
+def store_reads(metrics_url: str) -> float:
+    """The stack's poll store reads so far, summed over its processes."""
+    text = requests.get(metrics_url, timeout=30).text
+    return sum(float(found) for found in STORE_READS.findall(text))
+
+
+def print_table(
+    results: list[WrkResult], duration: int, connections: int, load: str, env: dict[str, str]
+) -> None:
     bare = results[0].rps
     print(
         f"\nAPI: wrk -t{WRK_THREADS} -c{connections} -d{duration}s --latency against gunicorn "
-        f"--config web/gunicorn_conf.py (WEB_WORKERS=2 x gthread WEB_THREADS=4), stack from scripts/run.sh "
-        f"with {', '.join(f'{k}={v}' for k, v in BENCH_ENV.items())}"
+        f"--config web/gunicorn_conf.py (the make run settings), stack from scripts/run.sh "
+        f"with {', '.join(f'{k}={v}' for k, v in {**BENCH_ENV, **env}.items())}"
     )
     header = (
         f"{'scenario':<34} {'status':>6} {'rps':>9} {'p50 ms':>8} {'p99 ms':>8} {'vs bare':>8} {'errors':>7}"
+        f" {'store reads/req':>16}"
     )
     print(header)
     print("-" * len(header))
@@ -200,7 +223,14 @@ def print_table(results: list[WrkResult], duration: int, connections: int, load:
         print(
             f"{r.scenario:<34} {r.expect:>6} {r.rps:>9.0f} {r.p50_ms:>8.2f} {r.p99_ms:>8.2f} "
             f"{r.rps / bare:>8.2f} {errors:>7}"
+            f" {'' if r.store_reads_per_request is None else f'{r.store_reads_per_request:.4f}':>16}"
         )
+    poll, not_modified = results[1], results[2]
+    print(
+        f"Ratios: GET /jobs/{{id}} / bare {poll.rps / bare:.2f} (goal 0.6), 304 / bare {not_modified.rps / bare:.2f} "
+        f"(goal 0.8); store reads per poll of an unchanged job {not_modified.store_reads_per_request or 0:.4f} "
+        f"(goal 0)"
+    )
     print(
         f"Notes: {os.cpu_count()} cores shared by wrk, gunicorn and the (idle) rest of the stack; 'errors' counts "
         f"non-2xx/3xx answers and socket errors. 1/5/15-min load average before the run: {load}."
@@ -213,27 +243,29 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections (50)")
+    parser.add_argument("--no-rate-limit", action="store_true", help="RATE_LIMIT_ENABLED=false for the stack")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
     wrk = ensure_wrk()
     load = load_average()
+    env = NO_RATE_LIMIT if args.no_rate_limit else RATE_LIMIT_LIMITS
     with tempfile.TemporaryDirectory(prefix="kraftd-bench-api-") as tmp:
-        results = run(Path(tmp), wrk, args.duration, args.connections)
-    print_table(results, args.duration, args.connections, load)
+        results = run(Path(tmp), wrk, args.duration, args.connections, env)
+    print_table(results, args.duration, args.connections, load, env)
     if args.json:
         payload: dict[str, Any] = {
             "duration_s": args.duration,
             "connections": args.connections,
-            "config": BENCH_ENV,
+            "config": {**BENCH_ENV, **env},
             "load_average_before": load,
             "results": [asdict(r) for r in results],
         }
         args.json.write_text(json.dumps(payload, indent=2))
 
 
-def run(workdir: Path, wrk: str, duration: int, connections: int) -> list[WrkResult]:
+def run(workdir: Path, wrk: str, duration: int, connections: int, env: dict[str, str]) -> list[WrkResult]:
     _say("starting scripts/run.sh")
-    with running_stack(workdir) as stack:
+    with running_stack(workdir, env) as stack:
         token = sign_up(stack, "bench-api@example.com")
         _say(f"uploading {DOCUMENTS} documents and waiting for their analyses")
         fixture = prepare(stack, token, workdir)
@@ -242,19 +274,25 @@ def run(workdir: Path, wrk: str, duration: int, connections: int) -> list[WrkRes
         try:
             scenarios = [
                 Scenario("bare Flask {ok: true}", bare_url),
-                Scenario("GET /jobs/{id}", fixture.job_url, (auth,)),
+                Scenario("GET /jobs/{id}", fixture.job_url, (auth,), polls=True),
                 Scenario(
                     "GET /jobs/{id} If-None-Match",
                     fixture.job_url,
                     (auth, f"If-None-Match: {fixture.etag}"),
                     304,
+                    polls=True,
                 ),
                 Scenario(f"GET /documents?limit={DOCUMENTS}", fixture.list_url, (auth,)),
             ]
             results = []
             for scenario in scenarios:
                 _say(f"wrk {duration} s: {scenario.name}")
-                results.append(run_wrk(wrk, scenario, duration, connections))
+                reads = store_reads(f"{stack.url}/metrics") if scenario.polls else 0.0
+                result = run_wrk(wrk, scenario, duration, connections)
+                if scenario.polls:
+                    grown = store_reads(f"{stack.url}/metrics") - reads
+                    result = replace(result, store_reads_per_request=grown / max(1, result.requests))
+                results.append(result)
                 time.sleep(1)
         finally:
             stop_group(bare)

@@ -75,23 +75,26 @@ class Stack:
     mailbox: Mailbox
 
 
-def stack_env(data_dir: Path, port: int, mail_port: int) -> dict[str, str]:
+def stack_env(
+    data_dir: Path, port: int, mail_port: int, overrides: dict[str, str] | None = None
+) -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
     env.update(BENCH_ENV)
+    env.update(overrides or {})
     env.update(DATA_DIR=str(data_dir), PORT=str(port), MAIL_SERVER="127.0.0.1", MAIL_PORT=str(mail_port))
     return env
 
 
 @contextmanager
-def running_stack(workdir: Path) -> Iterator[Stack]:
-    """scripts/run.sh in a session of its own; SIGTERM to that process group at the end."""
+def running_stack(workdir: Path, overrides: dict[str, str] | None = None) -> Iterator[Stack]:
+    """scripts/run.sh in a session of its own (BENCH_ENV, then `overrides`); SIGTERM to its group at the end."""
     port = free_port()
     log_path = workdir / "stack.log"
     with smtp_sink() as (mailbox, mail_port), log_path.open("wb") as log:
         process = subprocess.Popen(
             ["scripts/run.sh"],
             cwd=ROOT,
-            env=stack_env(workdir / "data", port, mail_port),
+            env=stack_env(workdir / "data", port, mail_port, overrides),
             stdout=log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

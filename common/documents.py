@@ -52,7 +52,7 @@ def start_analysis(store: Store, blobs: BlobStore, app: Celery, doc: Document) -
     try:
         jobs.submit(store, app, job)
     except QueueUnavailable:
-        store.delete_job(doc.owner_email, job.id)
+        jobs.delete(store, doc.owner_email, job.id)
         store.delete_document(doc.owner_email, doc.id)
         blobs.delete_prefix(document_prefix(doc.owner_email, doc.id))
         raise
@@ -98,7 +98,7 @@ def start_export(store: Store, app: Celery, doc: Document, *, include_original: 
     try:
         jobs.submit(store, app, job)
     except QueueUnavailable:
-        store.delete_job(doc.owner_email, job.id)
+        jobs.delete(store, doc.owner_email, job.id)
         raise
     return job
 

@@ -3,6 +3,13 @@
 Every write is a read-modify-write conditional on the version read, retried on conflict, so a heartbeat,
 a cancel and a worker finishing a step never overwrite one another, and a late task can never move a
 job backwards (`common.models.check_transition` refuses it).
+
+Every write also goes to the job's view in Redis (`common.job_cache`) that `GET /jobs/{id}` answers from: marked
+pending before the save (when Redis cannot be told, the write does not happen), published after it (best effort:
+an entry left pending sends readers to the store), a tombstone after a delete (best effort; a Redis outage at
+that moment leaves an older view for at most its TTL). Whoever opens a store binds its Redis with `use_cache`
+(the web app, each worker process); writes through a store without one publish nothing. A new job needs no
+publishing: until its first write, a poll misses and reads the store.
 """
 
 from __future__ import annotations
@@ -10,11 +17,14 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Iterator
 from datetime import timedelta
 
 from celery import Celery
+from redis import RedisError
 
+from common.job_cache import JobCache
 from common.models import Document, DocumentStatus, ErrorInfo, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import enqueue
 from common.store import NotFound, Store, Unchanged, modify
@@ -24,6 +34,7 @@ log = logging.getLogger(__name__)
 __all__ = [
     "Unchanged",
     "cancel",
+    "delete",
     "discard",
     "fail",
     "is_stale",
@@ -31,7 +42,40 @@ __all__ = [
     "mutate_job",
     "requeue",
     "submit",
+    "use_cache",
 ]
+
+_caches: weakref.WeakKeyDictionary[Store, JobCache] = weakref.WeakKeyDictionary()
+
+
+def use_cache(store: Store, cache: JobCache) -> None:
+    """Publish the job writes made through `store` to `cache`."""
+    _caches[store] = cache
+
+
+def _saved(store: Store) -> Callable[[Job], Job]:
+    """`store.update_job`, with the job's Redis view marked pending before and published after."""
+
+    def save(job: Job) -> Job:
+        job.revision += 1
+        cache = _caches.get(store)
+        if cache is not None:
+            cache.pending(job)
+        saved = store.update_job(job)
+        if cache is not None:
+            with _best_effort("publish", saved.id):
+                cache.publish(saved)
+        return saved
+
+    return save
+
+
+@contextlib.contextmanager
+def _best_effort(what: str, job_id: str) -> Iterator[None]:
+    try:
+        yield
+    except RedisError as exc:
+        log.warning("could not %s the view of job %s: %s", what, job_id, exc)
 
 
 def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Job], None]) -> Job:
@@ -41,7 +85,7 @@ def mutate_job(store: Store, owner_email: str, job_id: str, change: Callable[[Jo
         change(job)
         job.updated_at = utcnow()
 
-    return modify(lambda: store.get_job(owner_email, job_id), store.update_job, stamped)
+    return modify(lambda: store.get_job(owner_email, job_id), _saved(store), stamped)
 
 
 def mutate_document(
@@ -121,7 +165,16 @@ def discard(store: Store, job: Job) -> None:
     """Delete a job, canceling it first when it has not finished, so a worker on it stops between steps."""
     if not job.status.finished:
         cancel(store, job.owner_email, job.id)
-    store.delete_job(job.owner_email, job.id)
+    delete(store, job.owner_email, job.id)
+
+
+def delete(store: Store, owner_email: str, job_id: str) -> None:
+    """Delete a job record, and its view in Redis for good."""
+    store.delete_job(owner_email, job_id)
+    cache = _caches.get(store)
+    if cache is not None:
+        with _best_effort("forget", job_id):
+            cache.forget(owner_email, job_id)
 
 
 def is_stale(job: Job, heartbeat_timeout: timedelta) -> bool:

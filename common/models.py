@@ -138,6 +138,8 @@ class Job:
     result_bytes: int | None = None
     result_sha256: str | None = None
     expires_at: datetime | None = None
+    # One more at every write (`common.jobs.mutate_job`): orders the versions of one job for its Redis view.
+    revision: int = 0
     version: str = ""
 
     @classmethod

@@ -179,6 +179,9 @@ TASK_RETRIES = Counter("kraftd_task_retries_total", "Task retries after transien
 LLM_COST = Counter("kraftd_llm_cost_usd_total", "Estimated LLM cost in US dollars", ["model"])
 LLM_TOKENS = Counter("kraftd_llm_tokens_total", "LLM tokens used", ["direction", "model"])
 STORE_THROTTLED = Counter("kraftd_store_throttled_total", "Store answers of 429 (throttled)")
+POLL_STORE_READS = Counter(
+    "kraftd_poll_store_reads_total", "Store reads by GET /jobs/{id} (its Redis view missed)"
+)
 QUEUE_OLDEST_AGE = Gauge(
     "kraftd_queue_oldest_age_seconds",
     "Age of the oldest waiting message per queue (0 when empty)",

@@ -8,6 +8,8 @@ from flask import Flask, current_app, request
 
 from common.blobs import open_blobs
 from common.config import ConfigError, Settings, get_settings
+from common.job_cache import JobCache
+from common.jobs import use_cache as use_job_cache
 from common.queue import make_celery, redis_client
 from common.store import open_store
 from common.telemetry import configure_logging, init_sentry
@@ -44,13 +46,16 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
         RATELIMIT_DEFAULTS_EXEMPT_WHEN=lambda: not request.path.startswith("/api/"),
     )
     app.json.sort_keys = False  # type: ignore[attr-defined]
+    client = redis_client(settings)
     app.extensions["kraftd"] = Services(
         settings=settings,
         store=open_store(settings),
         blobs=open_blobs(settings),
-        redis=redis_client(settings),
+        redis=client,
         celery=make_celery(settings),
+        job_cache=JobCache(client),
     )
+    use_job_cache(app.extensions["kraftd"].store, app.extensions["kraftd"].job_cache)
 
     register_error_handlers(app)
     init_security(app, settings)

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from functools import lru_cache
+from types import MappingProxyType
+from typing import Any
 
 import jwt as pyjwt
 from flask import current_app, request
@@ -15,17 +18,29 @@ from flask_mail import Mail
 
 
 @lru_cache(maxsize=4096)
-def _signed_identity(token: str, secret: str) -> tuple[str, float] | None:
-    """The subject and expiry of a token whose signature checks out; cached, since a polling browser sends
-    the same token every second and a signature check costs more than the rest of the rate-limit lookup."""
+def _checked_claims(token: str, secret: str) -> Mapping[str, Any] | None:
+    """The claims of a token whose signature checks out (expiry not judged: that changes with time), cached
+    by the token itself: a polling browser sends the same token every second, and PyJWT's decode costs more
+    than the rest of a poll. Bounded LRU, so a flood of distinct tokens only evicts."""
     try:
         claims = pyjwt.decode(token, secret, algorithms=["HS256"], options={"verify_exp": False})
     except pyjwt.PyJWTError:
         return None
-    subject, expires = claims.get("sub"), claims.get("exp")
-    if not isinstance(subject, str) or not isinstance(expires, int | float):
+    if not isinstance(claims.get("sub"), str) or not isinstance(claims.get("exp"), int | float):
         return None
-    return subject, float(expires)
+    return MappingProxyType(claims)
+
+
+def bearer_claims() -> Mapping[str, Any] | None:
+    """The claims of the request's bearer token when its signature checks out and it has not expired, else
+    None. Revocation is not judged here."""
+    header = request.headers.get("Authorization", "")
+    if not header.startswith("Bearer "):
+        return None
+    claims = _checked_claims(header[7:].strip(), current_app.config["JWT_SECRET_KEY"])
+    if claims is None or float(claims["exp"]) <= time.time():
+        return None
+    return claims
 
 
 def user_or_ip() -> str:
@@ -34,12 +49,8 @@ def user_or_ip() -> str:
     Revocation is the view's business (`jwt_required` checks it); a revoked token only decides whose
     quota a request is counted against.
     """
-    header = request.headers.get("Authorization", "")
-    if header.startswith("Bearer "):
-        found = _signed_identity(header[7:].strip(), current_app.config["JWT_SECRET_KEY"])
-        if found is not None and found[1] > time.time():
-            return f"user:{found[0]}"
-    return f"ip:{get_remote_address()}"
+    claims = bearer_claims()
+    return f"user:{claims['sub']}" if claims is not None else f"ip:{get_remote_address()}"
 
 
 jwt = JWTManager()

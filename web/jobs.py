@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, request, stream_with_context
+from flask import Blueprint, Response, stream_with_context
 from flask_jwt_extended import jwt_required
 from pydantic import BaseModel
 from pydantic.json_schema import SkipJsonSchema
-from werkzeug.http import quote_etag
 from werkzeug.utils import secure_filename
 
 from common import jobs
@@ -17,6 +16,7 @@ from web.api import declare
 from web.deps import current_email
 from web.errors import ApiError
 from web.extensions import limiter
+from web.polling import answer_poll
 from web.services import services
 from web.validation import Query
 
@@ -44,10 +44,6 @@ def owned_job(owner_email: str, job_id: str) -> Job:
         raise ApiError(404, "not_found", "No such job.") from exc
 
 
-def _poll_limit() -> str:
-    return services().settings.rate_limit_poll
-
-
 @bp.get("")
 @jwt_required()
 @declare("jobs", {200: JobList})
@@ -58,16 +54,12 @@ def list_jobs(query: JobFilter) -> JobList:
 
 
 @bp.get("/<job_id>")
-@jwt_required()
-@limiter.limit(_poll_limit)
+@limiter.exempt
 @declare("jobs", {200: JobPublic, 304: None}, (404,))
-def get_job(job_id: str) -> tuple[JobPublic | str, int, dict[str, str]]:
-    """One job: a single point read, answered 304 when the browser's ETag still matches."""
-    job = owned_job(current_email(), job_id)
-    headers = {"ETag": quote_etag(job.version), "Cache-Control": "private, no-cache"}
-    if request.if_none_match.contains_weak(job.version):
-        return "", 304, headers
-    return JobPublic.of(job), 200, headers
+def get_job(job_id: str) -> Response:
+    """One job, answered 304 when the browser's ETag still matches; one Redis round trip checks the token,
+    counts the poll against RATE_LIMIT_POLL and reads the job's published view (`web.polling`)."""
+    return answer_poll(job_id)
 
 
 @bp.post("/<job_id>/cancel")

@@ -10,6 +10,7 @@ from flask import current_app
 
 from common.blobs import BlobStore
 from common.config import Settings
+from common.job_cache import JobCache
 from common.store import Store
 
 
@@ -20,6 +21,7 @@ class Services:
     blobs: BlobStore
     redis: redis.Redis
     celery: Celery
+    job_cache: JobCache
 
 
 def services() -> Services:

@@ -22,6 +22,8 @@ from celery.utils.imports import symbol_by_name
 
 from common.blobs import BlobNotFound, BlobUnavailable, open_blobs
 from common.config import get_settings
+from common.job_cache import JobCache
+from common.jobs import use_cache as use_job_cache
 from common.models import Job
 from common.queue import PAYLOAD_HEADER, READABLE_PAYLOADS, celery_app, payload_version, redis_client
 from common.stages import STAGES, Stage
@@ -53,9 +55,9 @@ PAYLOAD_DEFER_SECONDS = 2
 def _context(pid: int) -> StepContext:
     """Store and blob clients for this process; keyed by pid so a forked pool child makes its own."""
     settings = get_settings()
-    return StepContext(
-        settings, open_store(settings), open_blobs(settings), celery_app, f"{socket.gethostname()}:{pid}"
-    )
+    store = open_store(settings)
+    use_job_cache(store, JobCache(redis_client(settings)))  # its job writes publish their views
+    return StepContext(settings, store, open_blobs(settings), celery_app, f"{socket.gethostname()}:{pid}")
 
 
 def context() -> StepContext:

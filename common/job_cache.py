@@ -1,0 +1,93 @@
+"""Each job's public view in Redis, so a browser polling `GET /jobs/{id}` costs no store read.
+
+The store stays the source of truth. A job's entry is a hash `{rev, etag, body}` under its owner and id, where
+`rev` is the job's revision (`Job.revision`, one more at every write, so it orders the versions of one job) and
+`etag`/`body` are the version and public JSON the store holds at that revision. Three rules keep a reader from
+ever seeing a version older than the store's:
+
+- before a writer saves revision N it marks the entry *pending* at N (no body: readers go to the store);
+- after the save, and after a reader's read-through from the store, the view is published only if its revision
+  is newer than the entry's, or equal to a pending mark's (a Lua script, so the check and the write are one);
+- a deleted job leaves a tombstone above every revision, so a late publish cannot bring it back.
+
+A writer that dies between its mark and its save leaves the entry pending: readers read the store until the
+entry expires (TTL_SECONDS). The key carries a hash of the owner's e-mail: another user's id never matches.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+import redis
+
+from common.models import Job
+from common.public import JobPublic
+
+TTL_SECONDS = 120
+TOMBSTONE_REVISION = 2**62
+_PREFIX = "kraftd:job:"
+
+# KEYS[1] the entry; ARGV: revision, etag, body ('' marks pending), ttl. 1 when written, 0 when refused.
+_PUBLISH = """
+local current = redis.call('HMGET', KEYS[1], 'rev', 'body')
+local rev = tonumber(ARGV[1])
+if current[1] then
+  local held = tonumber(current[1])
+  if held > rev then return 0 end
+  if held == rev and (ARGV[3] == '' or current[2] ~= '') then return 0 end
+end
+redis.call('HSET', KEYS[1], 'rev', ARGV[1], 'etag', ARGV[2], 'body', ARGV[3])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+return 1
+"""
+
+
+@dataclass(frozen=True)
+class CachedView:
+    """A job's public JSON and its ETag (the store's version), as published."""
+
+    etag: str
+    body: str
+
+
+def key(owner_email: str, job_id: str) -> str:
+    return f"{_PREFIX}{hashlib.sha256(owner_email.encode()).hexdigest()[:32]}:{job_id}"
+
+
+def body_of(job: Job) -> str:
+    """The public view as the API writes it everywhere (`JobPublic`, serialized by pydantic)."""
+    return JobPublic.of(job).model_dump_json()
+
+
+def view_from(fields: list[bytes | str | None]) -> CachedView | None:
+    """The answer of `HMGET key etag body`; None for a miss, a pending mark or a tombstone."""
+    etag, body = (f.decode() if isinstance(f, bytes) else f for f in fields)
+    if not etag or not body:
+        return None
+    return CachedView(etag, body)
+
+
+class JobCache:
+    """Publishes job views to one Redis; every call is a single round trip."""
+
+    def __init__(self, client: redis.Redis, ttl_seconds: int = TTL_SECONDS) -> None:
+        self.client = client
+        self.ttl = ttl_seconds
+        self._publish = client.register_script(_PUBLISH)
+
+    def pending(self, job: Job) -> None:
+        """Readers go to the store from now until revision `job.revision` (about to be saved) is published."""
+        self._publish(keys=[key(job.owner_email, job.id)], args=[job.revision, "", "", self.ttl])
+
+    def publish(self, job: Job) -> bool:
+        """Publish the view of a job as the store holds it; False when the entry already holds a newer one."""
+        args: list[str | int] = [job.revision, job.version, body_of(job), self.ttl]
+        return bool(self._publish(keys=[key(job.owner_email, job.id)], args=args))
+
+    def forget(self, owner_email: str, job_id: str) -> None:
+        """The job is deleted: a tombstone no publish can overwrite, for as long as a late one could come."""
+        self._publish(keys=[key(owner_email, job_id)], args=[TOMBSTONE_REVISION, "", "", self.ttl * 10])
+
+    def read(self, owner_email: str, job_id: str) -> CachedView | None:
+        return view_from(self.client.hmget(key(owner_email, job_id), ["etag", "body"]))

@@ -1,0 +1,113 @@
+"""`GET /jobs/{id}` in one Redis round trip: the poll's rate-limit count, the token's revocation and the job's
+published view (`common.job_cache`) travel in one pipeline; the store is read only when the view is missing.
+
+The token's signature is checked once per token (`web.extensions.bearer_claims`, a bounded LRU); its expiry
+and revocation are judged on every poll. Any token the quick check does not accept (missing, malformed,
+expired, revoked, not an access token) goes through flask-jwt-extended as every other route does, so its
+answer is the same. The poll's limit is a fixed window like Flask-Limiter's (`RATE_LIMIT_POLL`, per user, or
+per address without a valid token), counted here because Flask-Limiter answers in round trips of its own.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+from flask import Response, current_app, request
+from flask_jwt_extended import get_jwt, verify_jwt_in_request
+from limits import parse
+
+from common import job_cache
+from common.store import NotFound
+from common.telemetry import POLL_STORE_READS, user_hash, user_var
+from web.errors import ApiError
+from web.extensions import bearer_claims, user_or_ip
+from web.services import services
+from web.tokens import revocation_keys, revoked_by
+
+_LIMIT_PREFIX = "kraftd-poll:"
+
+
+@dataclass(frozen=True)
+class Window:
+    """The poll's fixed window as counted: its limit, the count so far, seconds until it resets."""
+
+    amount: int
+    count: int
+    reset_in: int
+
+    def headers(self) -> dict[str, str]:
+        return {
+            "X-RateLimit-Limit": str(self.amount),
+            "X-RateLimit-Remaining": str(max(0, self.amount - self.count)),
+            "X-RateLimit-Reset": str(int(time.time()) + self.reset_in),
+        }
+
+
+def answer_poll(job_id: str) -> Response:
+    """The job's public view with its ETag (304 when it still matches), from Redis when published."""
+    svc = services()
+    claims = bearer_claims()
+    if claims is not None and claims.get("type") != "access":
+        claims = None
+    limit = parse(svc.settings.rate_limit_poll) if svc.settings.rate_limit_enabled else None
+    pipe = svc.redis.pipeline(transaction=False)
+    if limit is not None:
+        key = f"{_LIMIT_PREFIX}{user_or_ip()}:{limit.amount}/{limit.get_expiry()}"
+        pipe.incr(key)
+        pipe.expire(key, limit.get_expiry(), nx=True)
+        pipe.ttl(key)
+    if claims is not None:
+        pipe.mget(revocation_keys(claims))
+        pipe.hmget(job_cache.key(str(claims["sub"]), job_id), ["etag", "body"])
+    results: list[Any] = pipe.execute() if len(pipe) else []
+
+    window = None
+    if limit is not None:
+        count, _, ttl = results[:3]
+        results = results[3:]
+        window = Window(limit.amount, int(count), max(1, int(ttl)))
+        if window.count > window.amount:
+            raise ApiError(
+                429,
+                "rate_limited",
+                f"Too many requests ({limit}). Slow down and try again shortly.",
+                {**window.headers(), "Retry-After": str(window.reset_in)},
+            )
+    if claims is None or revoked_by(claims, results[0]):
+        view = _after_full_check(svc.redis, job_id)
+    else:
+        view = job_cache.view_from(results[1])
+    owner = str((claims or get_jwt())["sub"])
+    user_var.set(user_hash(owner))
+    if view is None:
+        view = _read_through(owner, job_id)
+    response = current_app.response_class(view.body, mimetype="application/json")
+    response.set_etag(view.etag)
+    response.headers["Cache-Control"] = "private, no-cache"
+    if window is not None:
+        response.headers.extend(window.headers())
+    response.make_conditional(request)
+    return response
+
+
+def _after_full_check(client: redis.Redis, job_id: str) -> job_cache.CachedView | None:
+    """flask-jwt-extended's whole check, which answers a bad token exactly as on every other route; for a good
+    token the quick check could not take, the view is read on its own."""
+    verify_jwt_in_request()
+    owner = str(get_jwt()["sub"])
+    return job_cache.view_from(client.hmget(job_cache.key(owner, job_id), ["etag", "body"]))
+
+
+def _read_through(owner_email: str, job_id: str) -> job_cache.CachedView:
+    """The store's job (404 when missing or someone else's), published for the next poll."""
+    svc = services()
+    POLL_STORE_READS.inc()
+    try:
+        job = svc.store.get_job(owner_email, job_id)
+    except NotFound as exc:
+        raise ApiError(404, "not_found", "No such job.") from exc
+    svc.job_cache.publish(job)
+    return job_cache.CachedView(job.version, job_cache.body_of(job))
