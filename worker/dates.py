@@ -115,6 +115,13 @@ def _labelled(text: str) -> dict[str, date]:
     return labelled
 
 
+# A term that starts on a stated day, in a sentence: "The lease term begins on March 1, 2025".
+_TERM_BEGINS = re.compile(
+    r"\b(?:term|tenancy|lease|employment)\b[^.;\n]{0,40}?\b(?:begins|commences|starts|shall\s+(?:begin|commence|start))"
+    r"\s+on\s+",
+    re.IGNORECASE,
+)
+
 # "executed this 14th day of October, 2024, but effective … on the Effective Date": a signing date, not the start.
 _NOT_EFFECTIVE_AFTER = re.compile(r"[^.;]{0,20}?\bbut\s+effective\b", re.IGNORECASE)
 
@@ -127,6 +134,10 @@ def effective_date(text: str, head_chars: int = 5000) -> date | None:
     labelled = _labelled(head)
     if labelled:
         return labelled.get("effective") or labelled["start"]
+    begins = None if _EFFECTIVE_DEFINED.search(head) else _TERM_BEGINS.search(head)
+    dated = DATE.match(head, begins.end()) if begins else None
+    if dated is not None and (start := date_from(dated)) is not None:
+        return start  # "The lease term begins on March 1, 2025": the start, not the day it was signed
     candidates = [(m, found) for m, found in dates_in(head) if not _NOT_EFFECTIVE_AFTER.match(head, m.end())]
     for match, found in candidates:
         before = head[max(0, match.start() - 80) : match.start()]

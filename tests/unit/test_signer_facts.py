@@ -227,3 +227,11 @@ def test_an_untitled_offer_letter_is_employment() -> None:
         "Your start date will be May 5, 2025. Your salary will be $60,000 per year.\n\nSincerely,\nHR"
     )
     assert contract_type(letter, []) == "employment"
+
+
+def test_a_lease_takes_effect_when_its_term_begins_not_when_it_was_signed() -> None:
+    text = (
+        "This Residential Lease Agreement is made on February 10, 2025 between A and B.\n"
+        "1. TERM. The lease term begins on March 1, 2025 and ends on February 28, 2026."
+    )
+    assert effective_date(text) == date(2025, 3, 1)
