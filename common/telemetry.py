@@ -6,6 +6,8 @@ import hashlib
 import logging
 import re
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from typing import Any
 
@@ -17,6 +19,20 @@ from common.config import SECRET_FIELDS, Settings
 request_id_var: ContextVar[str | None] = ContextVar("request_id", default=None)
 job_id_var: ContextVar[str | None] = ContextVar("job_id", default=None)
 user_var: ContextVar[str | None] = ContextVar("user", default=None)
+
+
+@contextmanager
+def about_job(job_id: str | None) -> Iterator[None]:
+    """Log lines written inside carry `job_id` (none with None), and lines written after no longer do.
+
+    A worker's pool child runs one task after another in the same context: a job id set and never reset
+    stays on every later line, the watchdog's included."""
+    token = job_id_var.set(job_id)
+    try:
+        yield
+    finally:
+        job_id_var.reset(token)
+
 
 # Each pattern starts only where its token starts (the lookbehinds), so a long word costs linear time, never
 # quadratic: a 10,000-character word in a URL must not tie up a worker (it took seconds before).

@@ -32,9 +32,9 @@ from common.telemetry import (
     QUEUE_WAIT,
     STEP_DURATION,
     TASK_RETRIES,
+    about_job,
     configure_logging,
     init_sentry,
-    job_id_var,
 )
 from worker import control, housekeeping, watchdog
 from worker.errors import PermanentError, TransientError
@@ -75,7 +75,11 @@ def _process_init(**_: Any) -> None:
 
 
 def _run_stage(task: Task, step: str, owner_email: str, job_id: str, work: StageWork) -> None:
-    job_id_var.set(job_id)
+    with about_job(job_id):
+        _run_step_of(task, step, owner_email, job_id, work)
+
+
+def _run_step_of(task: Task, step: str, owner_email: str, job_id: str, work: StageWork) -> None:
     ctx = context()
     version = payload_version(getattr(task.request, PAYLOAD_HEADER, None))
     if version not in READABLE_PAYLOADS:

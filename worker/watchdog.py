@@ -19,6 +19,7 @@ from common.models import JobStatus, utcnow
 from common.queue import drained_queues, queue_depth
 from common.stages import stage
 from common.store import Store
+from common.telemetry import about_job
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +36,13 @@ class Sweep:
 def sweep(
     store: Store, app: Celery, client: redis.Redis, heartbeat_timeout: timedelta, queued_timeout: timedelta
 ) -> Sweep:
+    with about_job(None):  # its own lines name no job; each requeue names its own
+        return _sweep(store, app, client, heartbeat_timeout, queued_timeout)
+
+
+def _sweep(
+    store: Store, app: Celery, client: redis.Redis, heartbeat_timeout: timedelta, queued_timeout: timedelta
+) -> Sweep:
     now = utcnow()
     draining = drained_queues(client)
     stale = lost = 0
@@ -42,8 +50,11 @@ def sweep(
         step = job.next_step()
         if step is None or stage(step.name).queue in draining or not jobs.is_stale(job, heartbeat_timeout):
             continue
-        if jobs.requeue(store, app, job.owner_email, job.id, reason="heartbeat lost", allowed_from=_RUNNING):
-            stale += 1
+        with about_job(job.id):
+            if jobs.requeue(
+                store, app, job.owner_email, job.id, reason="heartbeat lost", allowed_from=_RUNNING
+            ):
+                stale += 1
     for job in store.ops_jobs_in_status(JobStatus.QUEUED, updated_before=now - queued_timeout):
         step = job.next_step()
         if step is None:
@@ -52,8 +63,9 @@ def sweep(
         if queue in draining or queue_depth(app, queue) > 0:
             continue  # still waiting its turn, or held on purpose
         lost_message = "message lost while queued"
-        if jobs.requeue(store, app, job.owner_email, job.id, reason=lost_message, allowed_from=_QUEUED):
-            lost += 1
+        with about_job(job.id):
+            if jobs.requeue(store, app, job.owner_email, job.id, reason=lost_message, allowed_from=_QUEUED):
+                lost += 1
     if stale or lost:
         log.warning("watchdog re-enqueued %d stale running and %d lost queued jobs", stale, lost)
     return Sweep(stale, lost)

@@ -3,6 +3,9 @@ running job whose worker went silent and a queued job whose message was lost, an
 
 from __future__ import annotations
 
+import io
+import json
+import logging
 from datetime import timedelta
 
 import redis
@@ -11,6 +14,7 @@ from celery import Celery
 from common.models import Document, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import DRAIN_KEY, enqueue, queue_depth
 from common.store.sqlite import SqliteStore
+from common.telemetry import JsonFormatter, job_id_var
 from worker.watchdog import Sweep, sweep
 
 OWNER = "bob@example.com"
@@ -110,3 +114,28 @@ def test_finished_jobs_are_never_touched(store: SqliteStore, celery: Celery, bro
 
     assert run(store, celery, broker) == Sweep(0, 0)
     assert all(queue_depth(celery, q) == 0 for q in ("extract", "analyze", "export"))
+
+
+def test_each_watchdog_line_names_the_job_it_is_about_never_the_last_task_s(
+    store: SqliteStore, celery: Celery, broker: redis.Redis
+) -> None:
+    running = a_job(store, JobStatus.RUNNING, age=LONG_AGO)
+    queued = a_job(store, JobStatus.QUEUED, age=LONG_AGO, kind=JobKind.EXPORT)
+    # A pool child runs the watchdog after stage tasks, in the same context: what a task set stays there.
+    earlier_task = job_id_var.set("job-of-an-earlier-task")
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.setFormatter(JsonFormatter())
+    logging.getLogger().addHandler(handler)
+    try:
+        assert run(store, celery, broker) == Sweep(stale_running=1, lost_queued=1)
+    finally:
+        logging.getLogger().removeHandler(handler)
+        job_id_var.reset(earlier_task)
+
+    lines = [json.loads(line) for line in out.getvalue().splitlines()]
+    requeued = {line.get("job_id"): line["message"] for line in lines if "requeued job" in line["message"]}
+    assert set(requeued) == {running.id, queued.id}
+    assert all(job_id in message for job_id, message in requeued.items())
+    summary = next(line for line in lines if "watchdog re-enqueued" in line["message"])
+    assert "job_id" not in summary
