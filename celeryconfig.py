@@ -56,7 +56,11 @@ worker_max_memory_per_child = 512 * 1024  # KiB
 # Container Apps gives 30 s between SIGTERM and SIGKILL; finish or hand back within that.
 worker_soft_shutdown_timeout = 20.0
 worker_enable_soft_shutdown_on_idle = False
-worker_cancel_long_running_tasks_on_connection_loss = True
+# A task running when the broker connection drops finishes, and hands its job over through the stall
+# (`common.queue.AT_THE_HAND_OFF`): canceling it would kill the very step that is about to hand over, and leave
+# its job to the watchdog. Its message, which it can no longer acknowledge, may come back later; the job then
+# names another task id and the runner drops it.
+worker_cancel_long_running_tasks_on_connection_loss = False
 worker_hijack_root_logger = False
 worker_send_task_events = True
 task_send_sent_event = True

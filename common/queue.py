@@ -10,18 +10,23 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import logging
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import redis
 from celery import Celery
 from kombu.exceptions import ChannelError
+from kombu.utils.functional import retry_over_time
 
 import celeryconfig
 from common.config import Settings, get_settings
 from common.stages import QUEUES as QUEUES  # the queue names, for the web side's commands
 from common.stages import stage
+
+log = logging.getLogger(__name__)
 
 DRAIN_KEY = "kraftd:drain"  # a Redis set of the queues under drain
 
@@ -58,21 +63,62 @@ class QueueUnavailable(Exception):
     """The broker could not take the message."""
 
 
-def enqueue(app: Celery, step: str, owner_email: str, job_id: str, task_id: str) -> None:
-    """Send the task of `step` for the job; the job record, naming `task_id`, must already be written."""
+# How long a send keeps trying a broker that is down, as kombu's own `retry_over_time` takes it: wait
+# `interval_start`, growing by `interval_step` up to `interval_max`, for at most `max_retries` retries and
+# `timeout` seconds. (kombu's `ensure`, behind `send_task(retry=True)`, gave up about 5 s into a Redis stop
+# whatever its `max_retries`: its reconnects to Redis succeed without reaching the server, so it hardly waits.)
+WHILE_A_USER_WAITS: dict[str, float] = {
+    # An upload's request: 0.3 s of retries, then 503 `queue_unavailable` with Retry-After (nothing is half-written).
+    "max_retries": 2,
+    "interval_start": 0.1,
+    "interval_step": 0.2,
+    "interval_max": 0.5,
+}
+AT_THE_HAND_OFF: dict[str, float] = {
+    # A worker handing a job to the next stage: nobody waits on it, and a lost send leaves the job queued until
+    # the watchdog (QUEUED_TIMEOUT_SECONDS, 10 min). Waits of 0.5, 1 and 1.5 s, then 2 s each: a broker back
+    # within a minute costs at most 2 s more than its stall; after 75 s the watchdog takes over.
+    "max_retries": 45,
+    "interval_start": 0.5,
+    "interval_step": 0.5,
+    "interval_max": 2.0,
+    "timeout": 75,
+}
+
+
+def enqueue(
+    app: Celery,
+    step: str,
+    owner_email: str,
+    job_id: str,
+    task_id: str,
+    patience: dict[str, float] = WHILE_A_USER_WAITS,
+) -> None:
+    """Send the task of `step` for the job, retrying a broker that is down as `patience` allows; the job record,
+    naming `task_id`, must already be written."""
     target = stage(step)
-    try:
-        app.send_task(
-            target.task,
-            args=[owner_email, job_id],
-            queue=target.queue,
-            task_id=task_id,
-            headers={"kraftd_sent_at": time.time(), PAYLOAD_HEADER: PAYLOAD_VERSION},
-            retry=True,
-            retry_policy={"max_retries": 2, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.5},
+
+    def send() -> None:
+        try:
+            app.send_task(
+                target.task,
+                args=[owner_email, job_id],
+                queue=target.queue,
+                task_id=task_id,
+                headers={"kraftd_sent_at": time.time(), PAYLOAD_HEADER: PAYLOAD_VERSION},
+                retry=False,
+            )
+        except Exception as exc:  # kombu raises OperationalError and redis' own errors
+            raise QueueUnavailable(str(exc)) from exc
+
+    def told(exc: Exception, intervals: Iterator[float], retries: int) -> float:
+        wait = next(intervals)
+        log.warning(
+            "job %s: the broker is unavailable (%s); sending %s again in %.1fs", job_id, exc, step, wait
         )
-    except Exception as exc:  # kombu raises OperationalError and redis' own errors
-        raise QueueUnavailable(str(exc)) from exc
+        return wait
+
+    retry_over_time(send, QueueUnavailable, errback=told, **patience)
 
 
 def redis_client(settings: Settings) -> redis.Redis:

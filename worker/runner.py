@@ -28,7 +28,7 @@ from common.models import (
     StepStatus,
     utcnow,
 )
-from common.queue import enqueue
+from common.queue import AT_THE_HAND_OFF, QueueUnavailable, enqueue
 from common.stages import passed_over, stage
 from common.store import NotFound, Store
 from common.telemetry import JOB_OUTCOMES
@@ -186,9 +186,12 @@ def _finish(
 
     job = mutate_job(ctx.store, owner_email, job_id, change)
     if handover:
-        # If this send is lost, the job stays `queued` with its queue empty, and the watchdog re-enqueues it
-        # after QUEUED_TIMEOUT_SECONDS.
-        enqueue(ctx.celery, handover[0], owner_email, job_id, next_task)
+        # A broker stall here costs its own length plus a retry interval; only a longer outage leaves the job
+        # `queued` with its queue empty, for the watchdog to re-enqueue after QUEUED_TIMEOUT_SECONDS.
+        try:
+            enqueue(ctx.celery, handover[0], owner_email, job_id, next_task, AT_THE_HAND_OFF)
+        except QueueUnavailable as exc:
+            log.error("job %s: could not hand over to %s, left to the watchdog: %s", job_id, handover[0], exc)
     elif job.status is JobStatus.SUCCEEDED:
         JOB_OUTCOMES.labels(str(job.kind), "succeeded").inc()
 

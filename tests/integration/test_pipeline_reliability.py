@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import signal
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -12,13 +13,14 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from bench.contracts import write_pdf
 from common.models import JobStatus
 from common.queue import enqueue
 from common.store import Store
 from tests.conftest import fresh_client
 from tests.helpers import bearer, signed_in
 from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
-from tests.processes import RedisServer, Workers
+from tests.processes import RedisServer, Workers, stack_env
 from tests.servers import Mailbox, free_port
 from web import create_app
 
@@ -139,3 +141,59 @@ def test_uploads_answer_503_while_redis_is_down_and_recover_without_restart(
     assert listed["items"] == [], "nothing half-written is left visible"
     again = upload(client, tokens, "msa.txt", CONTRACT_TEXT.encode())
     assert again.status_code == 202, again.json
+
+
+def _a_long_pdf(tmp_path: Path, pages: int) -> bytes:
+    """A PDF whose extraction takes a second or two, so a test can catch its worker mid-step."""
+    path = tmp_path / "long.pdf"
+    write_pdf(path, [f"{CONTRACT_TEXT} Page {n}." for n in range(pages)])
+    return path.read_bytes()
+
+
+def _wait_for(condition: Callable[[], bool], what: str, timeout: float = 60.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError(f"{what} did not happen within {timeout}s")
+        time.sleep(0.05)
+
+
+def test_a_redis_stop_at_the_hand_off_costs_seconds_not_the_watchdog_s_minutes(
+    own_redis: RedisServer, stack_config: dict[str, Any], tmp_path: Path, mailbox: Mailbox, email: str
+) -> None:
+    # No beat runs here, and the watchdog's bound is the default 10 minutes: only the hand-off can save the job.
+    config = {**stack_config, "redis_url": own_redis.url, "data_dir": tmp_path / "data",
+              "queued_timeout_seconds": 600, "heartbeat_timeout_seconds": 600}  # fmt: skip
+    app = create_app(config)
+    (tmp_path / "logs").mkdir()
+    pool = Workers(stack_env(config), tmp_path / "logs")
+    try:
+        pool.start("extract")
+        pool.start("analyze")
+        client = fresh_client(app)
+        tokens = signed_in(client, mailbox, email)
+        store = _store(app)
+        job_id = upload(client, tokens, "long.pdf", _a_long_pdf(tmp_path, 150)).json["job"]["id"]
+        _wait_for(lambda: store.get_job(email, job_id).step("extract").status == "running", "extraction")
+
+        # Freeze the extraction, stop Redis, and let the extraction finish and hand over while Redis is away.
+        children = pool.by_queue["extract"].children()
+        for pid in children:
+            os.kill(pid, signal.SIGSTOP)
+        assert store.get_job(email, job_id).step("extract").status == "running", "caught in the middle"
+        own_redis.stop()
+        for pid in children:
+            os.kill(pid, signal.SIGCONT)
+        _wait_for(lambda: store.get_job(email, job_id).step("extract").status == "succeeded", "the hand-off")
+        time.sleep(5)  # the stall: Redis stays away while the worker hands over
+        own_redis.start()
+        restarted = time.monotonic()
+
+        _wait_for(lambda: store.get_job(email, job_id).status.finished, "the job's end", timeout=120)
+        took = time.monotonic() - restarted
+        job = store.get_job(email, job_id)
+        assert job.status is JobStatus.SUCCEEDED, job.error
+        assert took < 20, f"the job finished {took:.1f}s after Redis came back"
+        assert [s.attempts for s in job.steps] == [1, 1], "no step ran twice"
+    finally:
+        pool.stop_all()
