@@ -229,17 +229,32 @@ def queue_statuses(app: Celery, client: redis.Redis, timeout: float = 2.0) -> li
     ]
 
 
-def start_drain(app: Celery, client: redis.Redis, queues: set[str], workers: list[str] | None = None) -> None:
-    """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer.
+def start_drain(
+    app: Celery, client: redis.Redis, queues: set[str], workers: list[str] | None = None, timeout: float = 2.0
+) -> dict[str, int]:
+    """Hold `queues`: flag them in Redis (for workers that start later) and cancel every worker's consumer of
+    them. Answers, per queue, how many workers acknowledged (those started for it that answered in `timeout`).
 
     Given `workers` (node names), only those stop consuming, and nothing is flagged: the outgoing release's
     workers of a blue-green switch, while the incoming release's keep consuming the same queues."""
     if workers is None:
         client.sadd(DRAIN_KEY, *queues)
-    # Sent without waiting for replies: waiting after each would leave the other queues consuming meanwhile.
-    # The caller then waits for in-flight tasks, which is what tells that the workers obeyed.
-    for queue in queues:
-        app.control.cancel_consumer(queue, destination=workers)
+    # One broadcast for every queue: waiting for the replies of one queue after another would leave the other
+    # queues consuming meanwhile. The caller then waits for in-flight tasks.
+    replies = app.control.broadcast(
+        "kraftd_drain",
+        arguments={"queues": ",".join(sorted(queues))},
+        destination=workers,
+        reply=True,
+        timeout=timeout,
+    )
+    acknowledged = dict.fromkeys(queues, 0)
+    for reply in replies or []:
+        for answer in reply.values():
+            for name in answer.get("canceled", []) if isinstance(answer, dict) else []:
+                if name in acknowledged:
+                    acknowledged[name] += 1
+    return acknowledged
 
 
 def resume(app: Celery, client: redis.Redis, queues: set[str]) -> None:

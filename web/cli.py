@@ -76,6 +76,14 @@ def status(as_json: bool) -> None:
         )
 
 
+# `queues drain` exit codes (README "Operating it"). 1 also when no stack's broker is reachable, or when
+# --workers matches no running worker; 2 is click's usage error. 3: no worker acknowledged any of the queues
+# (another stack's broker, or every worker down or hung), so nothing confirms the drain.
+DRAINED = 0
+TIMED_OUT = 1
+UNCONFIRMED = 3
+
+
 @queues_cli.command("drain")
 @queue_option
 @click.option("--timeout", default=300.0, show_default=True, help="Seconds to wait for in-flight tasks.")
@@ -87,7 +95,9 @@ def status(as_json: bool) -> None:
     "consuming, and workers started later are not held.",
 )
 def drain(queue: str | None, timeout: float, pattern: str | None) -> None:
-    """Stop workers taking new tasks, wait for in-flight ones, and show what stays queued (kept)."""
+    """Stop workers taking new tasks, wait for in-flight ones, and show what stays queued (kept).
+
+    Exit 0 when drained, 1 on timeout, 3 when no worker acknowledged any of the queues."""
     selected = _selected(queue)
     client = services().redis
     workers = None
@@ -97,8 +107,18 @@ def drain(queue: str | None, timeout: float, pattern: str | None) -> None:
             click.echo(f"no running worker matches {pattern!r}: nothing drained", err=True)
             sys.exit(1)
         click.echo(f"workers: {', '.join(workers)}")
-    queue_ops.start_drain(services().celery, client, selected, workers)
+    acknowledged = queue_ops.start_drain(services().celery, client, selected, workers)
     click.echo(f"draining {', '.join(sorted(selected))}: consumers canceled, waiting for in-flight tasks")
+    later = "workers started later stay off it" if workers is None else "workers started later consume it"
+    for q in sorted(selected):
+        count = acknowledged[q]
+        click.echo(f"  {q}: {count} worker{'' if count == 1 else 's'} acknowledged")
+        if not count:
+            click.echo(
+                f"warning: no worker acknowledged the drain of {q}: none consumes it from this broker "
+                f"(scaled to zero, stopped, hung, or another stack's Redis); {later}",
+                err=True,
+            )
     deadline = time.monotonic() + timeout
     while True:
         busy = {
@@ -109,10 +129,17 @@ def drain(queue: str | None, timeout: float, pattern: str | None) -> None:
         if time.monotonic() >= deadline:
             click.echo(f"timed out; still in flight: {busy}", err=True)
             _print_kept(selected)
-            sys.exit(1)
+            sys.exit(TIMED_OUT)
         time.sleep(0.5)
+    if not any(acknowledged.values()):
+        click.echo(
+            "not confirmed: no worker acknowledged; nothing shows these queues were being consumed", err=True
+        )
+        _print_kept(selected)
+        sys.exit(UNCONFIRMED)
     click.echo("drained: no task of these queues is running")
     _print_kept(selected)
+    sys.exit(DRAINED)
 
 
 def _print_kept(selected: set[str]) -> None:

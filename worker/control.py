@@ -1,7 +1,9 @@
 """Queue control that operators drive from `flask queues …`: drain for a rollback, then resume.
 
-A drain is Celery's own `cancel_consumer`, plus a flag in Redis that workers started later (autoscaled
-replicas) read at start. Resuming needs a command of our own: Celery's `add_consumer` is a broadcast, and
+A drain is `kraftd_drain`, which cancels the worker's consumer of each drained queue it was started for (as
+Celery's `cancel_consumer` does) and answers which, so the operator learns how many workers acknowledged each
+queue (Celery's own answers "ok" from every worker, consumer or not); plus a flag in Redis that workers started
+later (autoscaled replicas) read at start. Resuming is ours too: Celery's `add_consumer` is a broadcast, and
 would make every worker consume every resumed queue; `kraftd_resume` re-adds a queue only on the workers
 started to consume it.
 """
@@ -32,6 +34,15 @@ def _remember_and_honour_drain(sender: Any, **_: Any) -> None:
     for name in sorted(configured_queues & held):
         log.warning("queue %s is drained: not consuming until `flask queues resume`", name)
         consumer.cancel_task_queue(name)
+
+
+@control_command(args=[("queues", str)], signature="<queue>[,<queue>…]")
+def kraftd_drain(state: Any, queues: str, **_: Any) -> dict[str, Any]:
+    """Stop consuming those of `queues` (comma-separated) this worker was started for; answer which."""
+    mine = sorted(set(queues.split(",")) & configured_queues)
+    for name in mine:
+        state.consumer.call_soon(state.consumer.cancel_task_queue, name)
+    return {"ok": f"no longer consuming {', '.join(mine) or 'any of them'}", "canceled": mine}
 
 
 @control_command(args=[("queue", str)], signature="<queue>")

@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import redis
 from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
@@ -124,6 +125,36 @@ def test_a_worker_started_during_a_drain_does_not_consume(
     assert _job_status(stack_client, tokens, job_id) == "queued"
     assert run(stack_app, "queues", "resume", "--queue", "extract").exit_code == 0
     assert wait_for_job(stack_client, tokens, job_id)["status"] == "succeeded"
+
+
+def test_a_drain_says_how_many_workers_acknowledged_each_queue(
+    stack_app: Flask, workers: Workers, resumed_afterwards: None
+) -> None:
+    replica = Workers(workers.env, workers.log_dir)
+    replica.start("analyze")  # two replicas of analyze, one of extract
+    try:
+        drained = run(stack_app, "queues", "drain", "--queue", "extract", "--timeout", "60")
+        assert drained.exit_code == 0, drained.output
+        assert "extract: 1 worker acknowledged" in drained.output
+        assert "warning" not in drained.output
+
+        both = run(stack_app, "queues", "drain", "--queue", "analyze", "--timeout", "60")
+        assert both.exit_code == 0, both.output
+        assert "analyze: 2 workers acknowledged" in both.output
+    finally:
+        replica.stop_all()
+
+
+def test_a_drain_nobody_acknowledged_is_a_warning_and_not_a_success(redis_url: str, tmp_path: Path) -> None:
+    # A broker no worker listens on, as when the command reaches another stack's Redis.
+    elsewhere = f"{redis_url.rsplit('/', 1)[0]}/7"
+    (tmp_path / "redis.url").write_text(elsewhere + "\n")
+    answer = _flask(str(tmp_path), "queues", "drain", "--queue", "extract", "--timeout", "5")
+    redis.Redis.from_url(elsewhere).flushdb()
+    assert answer.returncode == 3, answer.stdout + answer.stderr
+    assert "extract: 0 workers acknowledged" in answer.stdout
+    assert "warning: no worker acknowledged the drain of extract" in answer.stderr
+    assert "drained:" not in answer.stdout
 
 
 def test_drain_rejects_an_unknown_queue(stack_app: Flask) -> None:
