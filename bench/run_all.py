@@ -40,6 +40,7 @@ def benches(corpus: Path, docs: int, duration: int) -> list[Bench]:
         Bench("ocr", [python, "-m", "bench.ocr", "--corpus", str(corpus)], missing),
         Bench("pipeline", [python, "-m", "bench.pipeline", "--docs", str(docs)]),
         Bench("api", [python, "-m", "bench.api", "--duration", str(duration)]),
+        Bench("slow_clients", [python, "-m", "bench.slow_clients", "--duration", str(min(duration, 8))]),
         Bench("export", [python, "-m", "bench.export"]),
         Bench("autoscale", [python, "-m", "bench.autoscale"]),
     ]

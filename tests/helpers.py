@@ -14,7 +14,7 @@ PASSWORD = "Correct-Horse-42-battery"
 _LINK = re.compile(r"http://127\.0\.0\.1:8000/verify-email\?token=([\w.\-]+)")
 
 
-def verification_token(mailbox: Mailbox, email: str, timeout: float = 5.0) -> str:
+def verification_token(mailbox: Mailbox, email: str, timeout: float = 30.0) -> str:
     """The token of the newest verification e-mail sent to `email`."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:

@@ -22,7 +22,15 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, ConsoleMessage, Page, Playwright, sync_playwright
+from playwright.sync_api import (
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    Playwright,
+    expect,
+    sync_playwright,
+)
 
 from tests.servers import Mailbox, free_port
 
@@ -209,9 +217,16 @@ def _record_bearer(tab: Tab, headers: dict[str, str]) -> None:
         tab.bearer_tokens.append(value[7:])
 
 
+# Playwright's `expect` waits 5 s by default whatever the context's timeout; on a loaded machine (load 8 on 2
+# cores) a page that answers in 1 s when quiet can take longer. Both wait on the condition, so only a failure
+# costs the full wait.
+ACTION_TIMEOUT_MS = 15_000
+expect.set_options(timeout=ACTION_TIMEOUT_MS)
+
+
 def open_tab(browser: Browser, stack: Stack, name: str) -> Tab:
     context = browser.new_context(viewport=WIDE, accept_downloads=True, base_url=stack.url)
-    context.set_default_timeout(15_000)
+    context.set_default_timeout(ACTION_TIMEOUT_MS)
     page = context.new_page()
     tab = Tab(page, context, stack.url, name)
     page.on("console", tab.on_console)
@@ -246,11 +261,11 @@ def _newest_link(mailbox: Mailbox, email: str, link: re.Pattern[str], path: str,
     raise AssertionError(f"no {path} e-mail reached {email}")
 
 
-def verification_link(mailbox: Mailbox, email: str, timeout: float = 10.0) -> str:
+def verification_link(mailbox: Mailbox, email: str, timeout: float = 30.0) -> str:
     """The path and query of the newest verification link sent to `email`."""
     return _newest_link(mailbox, email, _VERIFY_LINK, "/verify-email", timeout)
 
 
-def reset_link(mailbox: Mailbox, email: str, timeout: float = 20.0) -> str:
+def reset_link(mailbox: Mailbox, email: str, timeout: float = 30.0) -> str:
     """The path and query of the newest password-reset link sent to `email`."""
     return _newest_link(mailbox, email, _RESET_LINK, "/reset-password", timeout)

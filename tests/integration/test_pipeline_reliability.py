@@ -102,7 +102,8 @@ def test_a_late_duplicate_of_a_finished_step_changes_nothing(
     assert first_task is not None
     enqueue(stack_app.extensions["kraftd"].celery, "extract", email, job_id, first_task)
     enqueue(stack_app.extensions["kraftd"].celery, "analyze", email, job_id, first_task)
-    time.sleep(2)
+    for step in ("extract", "analyze"):  # each duplicate has been taken and dropped, however busy the machine
+        _wait_for(lambda step=step: f"skipping {step} for job {job_id}" in workers.by_queue[step].log(), step)
 
     after = _store(stack_app).get_job(email, job_id)
     assert after.version == before.version
@@ -193,7 +194,8 @@ def test_a_redis_stop_at_the_hand_off_costs_seconds_not_the_watchdog_s_minutes(
         took = time.monotonic() - restarted
         job = store.get_job(email, job_id)
         assert job.status is JobStatus.SUCCEEDED, job.error
-        assert took < 20, f"the job finished {took:.1f}s after Redis came back"
+        # 1-2 s when quiet; the bound is generous for a loaded machine and still far below the watchdog's 600 s.
+        assert took < 60, f"the job finished {took:.1f}s after Redis came back"
         assert [s.attempts for s in job.steps] == [1, 1], "no step ran twice"
     finally:
         pool.stop_all()
