@@ -1,6 +1,6 @@
 """Poll throughput and /healthz while 50 slow clients hold connections open, for gunicorn's two worker classes.
 
-    python bench/slow_clients.py [--duration 8] [--slow 50] [--connections 50] [--json OUT]
+    python -m bench.slow_clients [--duration 8] [--slow 50] [--connections 50] [--json OUT]
 
 For each worker class, `gthread` (a thread per request, WEB_THREADS=4) and `gevent` (the default: a greenlet
 per connection), it starts scripts/run.sh (as `make run` does) with a temporary DATA_DIR and a free PORT,
@@ -45,8 +45,6 @@ from pathlib import Path
 from typing import Any
 
 import requests
-
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # also run as `python bench/slow_clients.py`
 
 from bench.api import Scenario, WrkResult, ensure_wrk, run_wrk
 from bench.contracts import write_corpus

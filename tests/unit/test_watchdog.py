@@ -14,7 +14,7 @@ from celery import Celery
 from common.models import Document, Job, JobKind, JobStatus, StepStatus, utcnow
 from common.queue import DRAIN_KEY, enqueue, queue_depth
 from common.store.sqlite import SqliteStore
-from common.telemetry import JsonFormatter, job_id_var
+from common.telemetry import LogFormatter, job_id_var
 from worker.watchdog import Sweep, sweep
 
 OWNER = "bob@example.com"
@@ -125,7 +125,7 @@ def test_each_watchdog_line_names_the_job_it_is_about_never_the_last_task_s(
     earlier_task = job_id_var.set("job-of-an-earlier-task")
     out = io.StringIO()
     handler = logging.StreamHandler(out)
-    handler.setFormatter(JsonFormatter())
+    handler.setFormatter(LogFormatter())
     logging.getLogger().addHandler(handler)
     try:
         assert run(store, celery, broker) == Sweep(stale_running=1, lost_queued=1)
