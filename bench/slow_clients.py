@@ -32,6 +32,7 @@ import os
 import re
 import socket
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -46,7 +47,7 @@ from typing import Any
 
 import requests
 
-from bench.api import Scenario, WrkResult, ensure_wrk, run_wrk
+from bench.api import WRK_THREADS, Scenario, WrkResult, ensure_wrk, parse_wrk
 from bench.contracts import write_corpus
 from bench.pipeline import load_average, running_stack, sign_up, upload, wait_job
 
@@ -153,15 +154,33 @@ def summarise(latencies: list[float | None]) -> Probes:
     )
 
 
+def run_wrk_tolerant(wrk: str, scenario: Scenario, duration: int, connections: int) -> WrkResult:
+    """bench.api's wrk run, also when nothing was answered within wrk's 2 s timeout (no latencies printed)."""
+    command = [wrk, f"-t{min(WRK_THREADS, connections)}", f"-c{connections}", f"-d{duration}s", "--latency"]
+    for header in scenario.headers:
+        command += ["-H", header]
+    out = subprocess.run([*command, scenario.url], check=True, capture_output=True, text=True).stdout
+    try:
+        return parse_wrk(scenario, out)
+    except RuntimeError:
+        rps = re.search(r"Requests/sec:\s+([\d.]+)", out)
+        total = re.search(r"(\d+) requests in", out)
+        bad = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", out)
+        errors = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+        return WrkResult(
+            scenario.name, scenario.expect, float(rps.group(1)) if rps else 0.0, float("nan"), float("nan"),
+            int(total.group(1)) if total else 0, int(bad.group(1)) if bad else 0,
+            sum(int(n) for n in errors.groups()) if errors else 0,
+        )  # fmt: skip
+
+
 def measure(wrk: str, url: str, poll: Scenario, duration: int, connections: int) -> tuple[WrkResult, Probes]:
     latencies: list[float | None] = []
     stop = threading.Event()
     prober = threading.Thread(target=probe_healthz, args=(url, stop, latencies), daemon=True)
     prober.start()
     try:
-        result = run_wrk(wrk, poll, duration, connections)
-    except RuntimeError:  # no request answered in time: wrk prints no latencies
-        result = WrkResult(poll.name, poll.expect, 0.0, float("nan"), float("nan"), 0, 0, 0)
+        result = run_wrk_tolerant(wrk, poll, duration, connections)
     finally:
         stop.set()
         prober.join(timeout=PROBE_TIMEOUT + 1)
