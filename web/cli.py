@@ -76,10 +76,9 @@ def status(as_json: bool) -> None:
         )
 
 
-# `queues drain` exit codes (README "Operating it"). 1 also when no stack's broker is reachable, or when
+# `queues drain` exit codes (README "Operating it"): 0 drained. 1 also when no stack's broker is reachable, or when
 # --workers matches no running worker; 2 is click's usage error. 3: no worker acknowledged any of the queues
 # (another stack's broker, or every worker down or hung), so nothing confirms the drain.
-DRAINED = 0
 TIMED_OUT = 1
 UNCONFIRMED = 3
 
@@ -139,7 +138,6 @@ def drain(queue: str | None, timeout: float, pattern: str | None) -> None:
         sys.exit(UNCONFIRMED)
     click.echo("drained: no task of these queues is running")
     _print_kept(selected)
-    sys.exit(DRAINED)
 
 
 def _print_kept(selected: set[str]) -> None:
