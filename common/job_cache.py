@@ -20,11 +20,14 @@ import hashlib
 from dataclasses import dataclass
 
 import redis
+from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
 
 from common.models import Job
 from common.public import JobPublic
 
 TTL_SECONDS = 120
+# As long as a worker's hand-off waits for the broker (common.queue.AT_THE_HAND_OFF).
+PENDING_PATIENCE = 75.0
 TOMBSTONE_REVISION = 2**62
 _PREFIX = "kraftd:job:"
 
@@ -71,14 +74,28 @@ def view_from(fields: list[bytes | str | None]) -> CachedView | None:
 class JobCache:
     """Publishes job views to one Redis; every call is a single round trip."""
 
-    def __init__(self, client: redis.Redis, ttl_seconds: int = TTL_SECONDS) -> None:
+    def __init__(
+        self, client: redis.Redis, ttl_seconds: int = TTL_SECONDS, patience_seconds: float = PENDING_PATIENCE
+    ) -> None:
         self.client = client
         self.ttl = ttl_seconds
+        self.patience = patience_seconds
         self._publish = client.register_script(_PUBLISH)
 
     def pending(self, job: Job) -> None:
-        """Readers go to the store from now until revision `job.revision` (about to be saved) is published."""
-        self._publish(keys=[key(job.owner_email, job.id)], args=[job.revision, "", "", self.ttl])
+        """Readers go to the store from now until revision `job.revision` (about to be saved) is published.
+
+        The mark must land before the save, else a poll could show an older view than the store: a Redis that
+        stalls makes the write wait for it (backoff up to 2 s, for `patience` seconds) rather than fail, so a
+        short stall costs a worker seconds, not the watchdog's minutes."""
+        for attempt in Retrying(
+            retry=retry_if_exception_type(redis.ConnectionError),
+            wait=wait_exponential(multiplier=0.5, max=2.0),
+            stop=stop_after_delay(self.patience),
+            reraise=True,
+        ):
+            with attempt:
+                self._publish(keys=[key(job.owner_email, job.id)], args=[job.revision, "", "", self.ttl])
 
     def publish(self, job: Job) -> bool:
         """Publish the view of a job as the store holds it; False when the entry already holds a newer one."""

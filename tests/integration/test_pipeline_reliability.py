@@ -177,7 +177,8 @@ def test_a_redis_stop_at_the_hand_off_costs_seconds_not_the_watchdog_s_minutes(
         job_id = upload(client, tokens, "long.pdf", _a_long_pdf(tmp_path, 150)).json["job"]["id"]
         _wait_for(lambda: store.get_job(email, job_id).step("extract").status == "running", "extraction")
 
-        # Freeze the extraction, stop Redis, and let the extraction finish and hand over while Redis is away.
+        # Freeze the extraction, stop Redis, and let the extraction run on while Redis is away: its last writes
+        # (they mark the job's polled view first) and its hand-off wait for Redis instead of failing.
         children = pool.by_queue["extract"].children()
         for pid in children:
             os.kill(pid, signal.SIGSTOP)
@@ -185,14 +186,9 @@ def test_a_redis_stop_at_the_hand_off_costs_seconds_not_the_watchdog_s_minutes(
         own_redis.stop()
         for pid in children:
             os.kill(pid, signal.SIGCONT)
-        _wait_for(
-            lambda: store.get_job(email, job_id).step("extract").status in ("succeeded", "failed"),
-            "extraction's end",
-        )
-        assert store.get_job(email, job_id).step("extract").status == "succeeded", store.get_job(
-            email, job_id
-        )
-        time.sleep(5)  # the stall: Redis stays away while the worker hands over
+        time.sleep(
+            5
+        )  # the stall itself: Redis stays away this long (a duration staged, not a wait for a state)
         own_redis.start()
         restarted = time.monotonic()
 

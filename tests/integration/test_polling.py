@@ -189,7 +189,7 @@ def test_a_job_write_that_cannot_mark_its_view_pending_does_not_happen(app: Flas
     store = app.extensions["kraftd"].store
     job = _job(app, email)
     unreachable = redis.Redis(port=free_port(), socket_connect_timeout=1)
-    jobs.use_cache(store, JobCache(unreachable))
+    jobs.use_cache(store, JobCache(unreachable, patience_seconds=0))
     try:
         with pytest.raises(redis.RedisError):
             _progress(app, email, job.id, 40)
