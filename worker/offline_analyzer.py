@@ -16,9 +16,9 @@ from worker.deadlines import find_deadlines
 from worker.governing_law import governing_law
 from worker.money import find_money
 from worker.parties import find_parties, guess_perspective
+from worker.quotes import quote_window
 from worker.risk_finder import find_risks
 
-MAX_QUOTE = 600
 _CONTEXT_BEFORE = 200
 
 # --- text structure --------------------------------------------------------------------------------------------
@@ -171,23 +171,6 @@ class Page:
         return sorted(merged)
 
 
-def _quote_span(page: Page, start: int, end: int, hit_start: int, hit_end: int) -> tuple[int, int]:
-    """Trim a long sentence to a window of at most MAX_QUOTE characters around the hit, on word boundaries."""
-    if end - start <= MAX_QUOTE:
-        return start, end
-    lo = max(start, min(hit_start - 150, hit_end - MAX_QUOTE + 50))
-    if lo > start:
-        space = page.text.find(" ", lo, lo + 40)
-        lo = space + 1 if space >= 0 else lo
-    hi = min(end, lo + MAX_QUOTE)
-    if hi < end:
-        space = page.text.rfind(" ", hi - 60, hi)
-        hi = space if space > lo else hi
-    while hi > lo and page.text[hi - 1].isspace():
-        hi -= 1
-    return lo, hi
-
-
 @dataclass
 class Hit:
     rule: Rule
@@ -252,7 +235,7 @@ def _find(rule: Rule, pages: list[Page], found: dict[str, list[Hit]]) -> None:
                         continue
                 if _is_boilerplate(rule, page.low, start):
                     break
-                q_start, q_end = _quote_span(page, start, end, match.start(), match.end())
+                q_start, q_end = quote_window(page.text, start, end, match.start(), match.end())
                 hits.append(Hit(rule, page, q_start, q_end))
                 quoted_to = end
                 if len(hits) >= rule.max_hits:
@@ -278,7 +261,7 @@ def _with_model(doc: list[Page], found: dict[str, list[Hit]], model: ClauseModel
         found[kind] = []
     for kind, unit in verdict.add.items():
         page = doc[unit.page]
-        start, end = _quote_span(page, unit.start, unit.end, unit.start, unit.start)
+        start, end = quote_window(page.text, unit.start, unit.end, unit.start, unit.start)
         found.setdefault(kind, []).append(Hit(_RULE_OF[kind], page, start, end))
 
 

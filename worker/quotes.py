@@ -87,3 +87,24 @@ def verify_quotes(analysis: Analysis, pages: Sequence[str]) -> tuple[Analysis, i
         "deadlines": deadlines,
     }
     return checked.model_copy(update=update), dropped
+
+
+MAX_QUOTE = 600  # characters: a quote long enough to read the clause, short enough to read at all
+
+
+def quote_window(text: str, start: int, end: int, hit_start: int, hit_end: int) -> tuple[int, int]:
+    """The sentence `text[start:end]`, trimmed when long to a window of at most MAX_QUOTE characters around
+    the hit `text[hit_start:hit_end]`, on word boundaries: still a verbatim slice of the page."""
+    if end - start <= MAX_QUOTE:
+        return start, end
+    lo = max(start, min(hit_start - 150, hit_end - MAX_QUOTE + 50))
+    if lo > start:
+        space = text.find(" ", lo, lo + 40)
+        lo = space + 1 if space >= 0 else lo
+    hi = min(end, lo + MAX_QUOTE)
+    if hi < end:
+        space = text.rfind(" ", hi - 60, hi)
+        hi = space if space > lo else hi
+    while hi > lo and text[hi - 1].isspace():
+        hi -= 1
+    return lo, hi

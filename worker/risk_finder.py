@@ -17,9 +17,9 @@ import ahocorasick_rs
 
 from common.analysis import Party, Risk
 from common.framing_table import INDIVIDUAL_ROLES, catalogue_title
+from worker.quotes import quote_window
 from worker.risk_rules import RISK_RULES, RiskRule
 
-MAX_QUOTE = 600
 _WINDOW = 350  # a rule's pattern runs within this many characters of one of its keywords
 YOU = "You"
 WE = "We"  # the business behind "we" when no party names it
@@ -431,22 +431,6 @@ def _possessor(text: str) -> str | None:
 # --- the finder -----------------------------------------------------------------------------------------------
 
 
-def _quote(page: _Page, start: int, end: int, hit_start: int, hit_end: int) -> tuple[int, int]:
-    if end - start <= MAX_QUOTE:
-        return start, end
-    lo = max(start, min(hit_start - 150, hit_end - MAX_QUOTE + 50))
-    if lo > start:
-        space = page.text.find(" ", lo, lo + 40)
-        lo = space + 1 if space >= 0 else lo
-    hi = min(end, lo + MAX_QUOTE)
-    if hi < end:
-        space = page.text.rfind(" ", hi - 60, hi)
-        hi = space if space > lo else hi
-    while hi > lo and page.text[hi - 1].isspace():
-        hi -= 1
-    return lo, hi
-
-
 def _who(rule: RiskRule, page: _Page, match: re.Match[str], start: int, roles: _Roles) -> _Actor:
     group = next((name for name, value in match.groupdict().items() if value is not None), None)
     if group is not None:
@@ -545,7 +529,7 @@ def _risk(
     if not kept and rule.skip_sections is not None and rule.skip_sections.search(section(match.start())):
         return None
     actor = _who(rule, page, match, start, roles)
-    q_start, q_end = _quote(page, start, end, match.start(), match.end())
+    q_start, q_end = quote_window(page.text, start, end, match.start(), match.end())
     title = rule.title or catalogue_title(rule.code)
     return Risk(
         id="",
