@@ -9,11 +9,11 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
 import redis
-from click.testing import Result
 from flask import Flask
 from flask.testing import FlaskClient
 
@@ -28,8 +28,26 @@ pytestmark = pytest.mark.integration
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run(app: Flask, *args: str) -> Result:
-    return app.test_cli_runner().invoke(args=list(args))
+@dataclass(frozen=True)
+class Ran:
+    exit_code: int
+    output: str  # standard output and error, as an operator sees them
+
+
+def run(app: Flask, *args: str) -> Ran:
+    """`flask --app web …` as an operator runs it beside the stack: a process of its own (each command is one in
+    production, so no connection of a long-lived test process is carried from one command to the next)."""
+    settings = app.extensions["kraftd"].settings
+    env = {**os.environ, "REDIS_URL": settings.redis_url, "DATA_DIR": str(settings.data_dir)}
+    done = subprocess.run(
+        [sys.executable, "-m", "flask", "--app", "web", *args],
+        env=env,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    return Ran(done.returncode, done.stdout + done.stderr)
 
 
 @pytest.fixture
