@@ -15,6 +15,11 @@ JPEG = "image/jpeg"
 TIFF = "image/tiff"
 # Page images (a phone photo, a scanner's TIFF); every page of one is read by OCR.
 IMAGE_TYPES = frozenset({PNG, JPEG, TIFF})
+# What a person may upload, in words: the upload's OpenAPI description and the 415 answer both say this.
+ACCEPTED_IN_WORDS = (
+    "a PDF, a Word document (.docx), a plain-text file or a page image (PNG, JPEG, TIFF; a multi-page TIFF is "
+    "one document)"
+)
 
 _PDF_MAGIC = b"%PDF-"
 _PDF_MAGIC_WINDOW = 1024

@@ -15,6 +15,7 @@ from common import documents, jobs
 from common.analysis import Analysis, AnalysisPublic, Feedback, Recommendation, Verdict
 from common.calendar import deadlines_ics
 from common.documents import original_blob
+from common.filetypes import ACCEPTED_IN_WORDS
 from common.framing import frame, match_role
 from common.models import Document, DocumentStatus, utcnow
 from common.public import DocumentPublic, JobPublic
@@ -39,7 +40,12 @@ class UploadForm(BaseModel):
 
     model_config = ConfigDict(extra="ignore", json_schema_extra={"required": ["file"]})
 
-    file: Annotated[object, WithJsonSchema({"type": "string", "format": "binary"})] = None
+    file: Annotated[
+        object,
+        WithJsonSchema(
+            {"type": "string", "format": "binary", "description": f"The contract: {ACCEPTED_IN_WORDS}."}
+        ),
+    ] = None
 
 
 class UploadAnswer(BaseModel):

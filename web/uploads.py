@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import IO
 
 from common.blobs import CHUNK
-from common.filetypes import sniff_type
+from common.filetypes import ACCEPTED_IN_WORDS, sniff_type
 from web.errors import ApiError
 
 
@@ -42,7 +42,7 @@ def receive(stream: IO[bytes], target: Path, max_bytes: int) -> Received:
         raise ApiError(
             415,
             "unsupported_type",
-            "Upload a PDF, a Word document (.docx), a plain-text file or a page image (PNG, JPEG, TIFF).",
+            f"Upload {ACCEPTED_IN_WORDS}.",
         )
     return Received(target, size, digest.hexdigest(), content_type)
 

@@ -11,11 +11,10 @@ an image, and every page of an uploaded image, is left empty and listed in `ocr_
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from common.filetypes import DOCX, IMAGE_TYPES, PDF, TXT, decode_text
+from common.filetypes import ACCEPTED_IN_WORDS, DOCX, IMAGE_TYPES, PDF, TXT, decode_text
 from worker.docx_text import read_docx
 from worker.extract_errors import (
     FILE_CORRUPT,
@@ -25,6 +24,7 @@ from worker.extract_errors import (
     UNSUPPORTED_TYPE,
     ExtractionError,
     check_page_count,
+    has_visible_chars,
 )
 from worker.images import count_frames
 from worker.pages import PAGE_CHARS, paginate
@@ -84,10 +84,10 @@ def extract_text(
     else:
         raise ExtractionError(
             UNSUPPORTED_TYPE,
-            "Only PDF, Word (.docx), plain text and page images (PNG, JPEG, TIFF) can be analysed.",
+            f"This kind of file cannot be analysed; upload {ACCEPTED_IN_WORDS}.",
         )
     check_page_count(len(pages), max_pages)
-    if not ocr_pages and visible_chars(pages) < min_chars:
+    if not ocr_pages and not has_visible_chars(pages, min_chars):
         raise no_text(content_type)
     clean = [page.replace("\x00", _NUL_REPLACEMENT) for page in pages]
     return Extracted(clean, len(clean), ocr_pages, has_tracked_changes)
@@ -100,10 +100,6 @@ def _extract_txt(path: Path, max_pages: int) -> list[str]:
         # A final form feed ends the last page; it does not start an empty one.
         return pages[:-1] if len(pages) > 1 and not pages[-1].strip() else pages
     return paginate(text.splitlines(keepends=True), joiner="", max_pages=max_pages)
-
-
-def visible_chars(pages: Iterable[str]) -> int:
-    return sum(len("".join(page.split())) for page in pages)
 
 
 def no_text(content_type: str) -> ExtractionError:

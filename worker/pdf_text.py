@@ -16,6 +16,7 @@ import ctypes
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -27,9 +28,11 @@ from worker.extract_errors import (
     PDF_ENCRYPTED,
     ExtractionError,
     check_page_count,
+    has_visible_chars,
 )
 
 PAGES_PER_OPEN = 100
+_IMAGE_DEPTH = 4  # form XObjects inside form XObjects looked into for a scan's image
 FORM_BLOCK_TITLE = "Filled-in fields on this page:"
 CHECKED, UNCHECKED = "☒", "☐"
 _ENCRYPTED_ERRORS = frozenset({pdfium_c.FPDF_ERR_PASSWORD, pdfium_c.FPDF_ERR_SECURITY})
@@ -135,26 +138,42 @@ def pdf_corrupt() -> ExtractionError:
 
 
 def _page_text(pdf: pdfium.PdfDocument, number: int, min_text_chars: int) -> tuple[str, bool]:
+    # PDFium's own calls with a close in `finally`, not pypdfium2's page objects: their finalizers cost a
+    # twentieth of a page's CPU (bench/extract.py).
+    form = pdf.formenv.raw if pdf.formenv else None
+    page = pdfium_c.FPDF_LoadPage(pdf, number)
+    if not page:
+        raise pdf_corrupt()
+    if form:
+        pdfium_c.FORM_OnAfterLoadPage(page, form)
     try:
-        page = pdf[number]
-    except pdfium.PdfiumError as exc:
-        raise pdf_corrupt() from exc
-    try:
-        textpage = page.get_textpage()
+        textpage = pdfium_c.FPDFText_LoadPage(page)
+        if not textpage:
+            raise pdf_corrupt()
         try:
-            text = textpage.get_text_range()
-            values = _filled_values(pdf, page)
+            text = _all_text(textpage)
+            values = _filled_values(form, page)
             if values:
                 text = _with_values(text, textpage, values)
         finally:
-            textpage.close()
+            pdfium_c.FPDFText_ClosePage(textpage)
         text = _normalise(text)
         # Looking for images walks every object of the page, so only where the text layer is next to empty.
-        return text, len("".join(text.split())) < min_text_chars and _paints_image(page)
-    except pdfium.PdfiumError as exc:
-        raise pdf_corrupt() from exc
+        return text, not has_visible_chars((text,), min_text_chars) and _paints_image(page)
     finally:
-        page.close()
+        if form:
+            pdfium_c.FORM_OnBeforeClosePage(page, form)
+        pdfium_c.FPDF_ClosePage(page)
+
+
+def _all_text(textpage: Any) -> str:
+    count = pdfium_c.FPDFText_CountChars(textpage)
+    if count <= 0:
+        return ""
+    # The whole page's range, so PDFium cannot read past it (crbug.com/pdfium/2079): count + NUL is room enough.
+    buffer = (ctypes.c_ushort * (count + 1))()
+    written = pdfium_c.FPDFText_GetText(textpage, 0, count, buffer)
+    return bytes(memoryview(buffer)[: max(written - 1, 0)]).decode("utf-16-le", errors="ignore")
 
 
 def _normalise(text: str) -> str:
@@ -164,19 +183,39 @@ def _normalise(text: str) -> str:
     return text
 
 
-def _paints_image(page: pdfium.PdfPage) -> bool:
-    # Images nested in form XObjects count too (max_depth), as scanners often wrap the page image in one.
-    return next(iter(page.get_objects(filter=[pdfium_c.FPDF_PAGEOBJ_IMAGE], max_depth=4)), None) is not None
+def _paints_image(page: Any) -> bool:
+    return _holds_image(
+        pdfium_c.FPDFPage_CountObjects(page), partial(pdfium_c.FPDFPage_GetObject, page), _IMAGE_DEPTH
+    )
+
+
+def _holds_image(count: int, get: Callable[[int], Any], depth: int) -> bool:
+    """Images nested in form XObjects count too, as scanners often wrap the page image in one."""
+    for index in range(count):
+        obj = get(index)
+        kind = pdfium_c.FPDFPageObj_GetType(obj)
+        if kind == pdfium_c.FPDF_PAGEOBJ_IMAGE:
+            return True
+        if (
+            kind == pdfium_c.FPDF_PAGEOBJ_FORM
+            and depth > 0
+            and _holds_image(
+                pdfium_c.FPDFFormObj_CountObjects(obj),
+                partial(pdfium_c.FPDFFormObj_GetObject, obj),
+                depth - 1,
+            )
+        ):
+            return True
+    return False
 
 
 # --- form fields and free-text notes -----------------------------------------------------------------------
 
 
-def _filled_values(pdf: pdfium.PdfDocument, page: pdfium.PdfPage) -> list[_Placed]:
+def _filled_values(form: object, page: object) -> list[_Placed]:
     count = pdfium_c.FPDFPage_GetAnnotCount(page)
     if count <= 0:
         return []
-    form = pdf.formenv.raw if pdf.formenv else None
     values = []
     for index in range(count):
         annot = pdfium_c.FPDFPage_GetAnnot(page, index)
@@ -232,7 +271,7 @@ def _annotation_box(annot: object) -> _Box | None:
     return box if box.height > 0 and box.right > box.left else None
 
 
-def _with_values(text: str, textpage: pdfium.PdfTextPage, values: list[_Placed]) -> str:
+def _with_values(text: str, textpage: Any, values: list[_Placed]) -> str:
     """The page text with each value after the line it stands on, or as its own line where it stands."""
     lines = _positioned_lines(text, textpage)
     unplaced: list[str] = []
@@ -251,7 +290,7 @@ def _with_values(text: str, textpage: pdfium.PdfTextPage, values: list[_Placed])
     return "\r\n".join(out)
 
 
-def _positioned_lines(text: str, textpage: pdfium.PdfTextPage) -> list[_Line]:
+def _positioned_lines(text: str, textpage: Any) -> list[_Line]:
     lines = []
     start = 0
     for raw_line in text.split("\r\n"):
@@ -260,7 +299,7 @@ def _positioned_lines(text: str, textpage: pdfium.PdfTextPage) -> list[_Line]:
     return lines
 
 
-def _line_box(textpage: pdfium.PdfTextPage, start: int, length: int) -> _Box | None:
+def _line_box(textpage: Any, start: int, length: int) -> _Box | None:
     """The box of a line's first visible character; PDFium's generated spaces and line ends have none."""
     left, right, bottom, top = (ctypes.c_double() for _ in range(4))
     for index in range(start, start + length):
@@ -292,7 +331,7 @@ def _insertion_index(lines: list[_Line], box: _Box) -> int:
     return len(lines)
 
 
-def _render(line: _Line, textpage: pdfium.PdfTextPage) -> str:
+def _render(line: _Line, textpage: Any) -> str:
     """The line with each value at its place: before the first character right of the value's left edge,
     replacing the blank ("____") it was typed over."""
     if not line.after:
@@ -327,7 +366,7 @@ def _render(line: _Line, textpage: pdfium.PdfTextPage) -> str:
     return _DOUBLE_SPACES.sub(" ", out).strip()
 
 
-def _char_lefts(textpage: pdfium.PdfTextPage, line: _Line) -> list[float | None]:
+def _char_lefts(textpage: Any, line: _Line) -> list[float | None]:
     """The left edge of each character of the line (None for PDFium's generated ones)."""
     if line.start < 0:
         return [None] * len(line.text)

@@ -21,8 +21,8 @@ from common.telemetry import LLM_COST, LLM_TOKENS
 from worker.analyze import analyze
 from worker.errors import PermanentError, TransientError
 from worker.export import ExportRequest, build_export
-from worker.extract import ExtractionError, extract_text, no_text, visible_chars
-from worker.extract_errors import too_many_pages
+from worker.extract import ExtractionError, extract_text, no_text
+from worker.extract_errors import has_visible_chars, too_many_pages
 from worker.llm_analyzer import estimate_cost
 from worker.ocr import OcrUnavailable, max_ocr_pages, ocr_document
 from worker.pagetext import PageText
@@ -113,7 +113,7 @@ def _read_by_ocr(ctx: StepContext, job: Job, original: Path, content_type: str, 
         # Retried with backoff; once its attempts are used up the job fails marked transient, for retry-failed.
         raise TransientError("ocr_unavailable", "Text recognition is not available right now.") from exc
     pages = [read.get(number, page) for number, page in enumerate(text.pages)]
-    if not visible_chars(pages):
+    if not has_visible_chars(pages, 1):
         error = no_text(content_type)
         raise PermanentError(error.code, error.message)
     return PageText(pages, [], ocr=True, has_tracked_changes=text.has_tracked_changes)
