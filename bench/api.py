@@ -1,10 +1,11 @@
 """Requests/s and latency of the hot read paths of the API, beside a bare Flask app under the same gunicorn.
 
-    python -m bench.api [--duration 10] [--connections 50] [--no-rate-limit] [--json OUT]
+    python -m bench.api [--duration 10] [--connections 50] [--rounds 3] [--no-rate-limit] [--json OUT]
 
 Starts scripts/run.sh (as `make run` does) with a temporary DATA_DIR and a free PORT, signs a user up and
 uploads 100 one-page contracts through the API (waiting for their analyses, so the workers are idle during the
-measurement), then drives wrk (`--latency`) at each scenario in turn:
+measurement), then drives wrk (`--latency`) at each scenario in turn, round after round (each row is the
+scenario's median round):
 
 - bare app: bench/bare_app.py answering {"ok": true}, under gunicorn --config web/gunicorn_conf.py (the same
   workers, threads and keep-alive as the API) on another port;
@@ -243,6 +244,9 @@ def main() -> None:
     )
     parser.add_argument("--duration", type=int, default=10, help="seconds per scenario (10)")
     parser.add_argument("--connections", type=int, default=50, help="wrk connections (50)")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="rounds of every scenario; rows are medians (3)"
+    )
     parser.add_argument("--no-rate-limit", action="store_true", help="RATE_LIMIT_ENABLED=false for the stack")
     parser.add_argument("--json", type=Path, help="also write the results here")
     args = parser.parse_args()
@@ -250,7 +254,7 @@ def main() -> None:
     load = load_average()
     env = NO_RATE_LIMIT if args.no_rate_limit else RATE_LIMIT_LIMITS
     with tempfile.TemporaryDirectory(prefix="kraftd-bench-api-") as tmp:
-        results = run(Path(tmp), wrk, args.duration, args.connections, env)
+        results = run(Path(tmp), wrk, args.duration, args.connections, env, args.rounds)
     print_table(results, args.duration, args.connections, load, env)
     if args.json:
         payload: dict[str, Any] = {
@@ -263,7 +267,14 @@ def main() -> None:
         args.json.write_text(json.dumps(payload, indent=2))
 
 
-def run(workdir: Path, wrk: str, duration: int, connections: int, env: dict[str, str]) -> list[WrkResult]:
+def median_run(runs: list[WrkResult]) -> WrkResult:
+    """The round with the median rps (the upper one of an even count)."""
+    return sorted(runs, key=lambda r: r.rps)[len(runs) // 2]
+
+
+def run(
+    workdir: Path, wrk: str, duration: int, connections: int, env: dict[str, str], rounds: int
+) -> list[WrkResult]:
     _say("starting scripts/run.sh")
     with running_stack(workdir, env) as stack:
         token = sign_up(stack, "bench-api@example.com")
@@ -284,16 +295,20 @@ def run(workdir: Path, wrk: str, duration: int, connections: int, env: dict[str,
                 ),
                 Scenario(f"GET /documents?limit={DOCUMENTS}", fixture.list_url, (auth,)),
             ]
-            results = []
-            for scenario in scenarios:
-                _say(f"wrk {duration} s: {scenario.name}")
-                reads = store_reads(f"{stack.url}/metrics") if scenario.polls else 0.0
-                result = run_wrk(wrk, scenario, duration, connections)
-                if scenario.polls:
-                    grown = store_reads(f"{stack.url}/metrics") - reads
-                    result = replace(result, store_reads_per_request=grown / max(1, result.requests))
-                results.append(result)
-                time.sleep(1)
+            # Round by round, every scenario once per round, so a machine that gets busier or quieter during
+            # the run weighs on every row alike; each row is its median round.
+            runs: dict[str, list[WrkResult]] = {scenario.name: [] for scenario in scenarios}
+            for round_number in range(rounds):
+                for scenario in scenarios:
+                    _say(f"round {round_number + 1}/{rounds}, wrk {duration} s: {scenario.name}")
+                    reads = store_reads(f"{stack.url}/metrics") if scenario.polls else 0.0
+                    result = run_wrk(wrk, scenario, duration, connections)
+                    if scenario.polls:
+                        grown = store_reads(f"{stack.url}/metrics") - reads
+                        result = replace(result, store_reads_per_request=grown / max(1, result.requests))
+                    runs[scenario.name].append(result)
+                    time.sleep(1)
+            results = [median_run(runs[scenario.name]) for scenario in scenarios]
         finally:
             stop_group(bare)
         _say("stopping the stack")

@@ -335,7 +335,8 @@ def _gaps(job: dict[str, Any]) -> dict[str, float]:
     """Where the job waited between pieces of work, from the times the workers recorded on it."""
     marks: list[tuple[str, str | None]] = [("created", job.get("created_at"))]
     for step in job.get("steps", []):
-        marks += [(step["name"], step.get("started_at")), (step["name"], step.get("finished_at"))]
+        if step.get("started_at") and step.get("finished_at"):  # a step that was not needed (ocr) has neither
+            marks += [(step["name"], step["started_at"]), (step["name"], step["finished_at"])]
     marks.append(("done", job.get("updated_at")))
     pairs = zip(marks[::2], marks[1::2], strict=True)
     return {f"{a}->{b}": _seconds(at_a, at_b) for (a, at_a), (b, at_b) in pairs}
@@ -361,6 +362,50 @@ def run_clients(
     with ThreadPoolExecutor(clients) as pool:
         timings = list(pool.map(lambda p: process_one(stack.url, token, p, poll), paths))
     return time.perf_counter() - started, timings
+
+
+# --- where the CPU went ---------------------------------------------------------------------------------------
+
+_TICKS = os.sysconf("SC_CLK_TCK")
+
+
+def tree_cpu(root: int) -> dict[str, float]:
+    """CPU seconds (user + system) of `root` and every live process under it, summed by kind: the web server,
+    each Celery worker by its queues, Redis, the rest."""
+    stats: dict[int, tuple[int, float, str]] = {}  # pid: parent, CPU seconds, command line
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            stat = (proc / "stat").read_text()
+            cmdline = (proc / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+        except OSError:
+            continue  # gone meanwhile
+        fields = stat[stat.rindex(")") + 2 :].split()
+        stats[int(proc.name)] = (int(fields[1]), (int(fields[11]) + int(fields[12])) / _TICKS, cmdline)
+    children: dict[int, list[int]] = {}
+    for pid, (parent, _, _) in stats.items():
+        children.setdefault(parent, []).append(pid)
+    totals: dict[str, float] = {}
+    todo = [root]
+    while todo:
+        pid = todo.pop()
+        todo += children.get(pid, [])
+        if pid in stats:
+            kind = _process_kind(stats[pid][2])
+            totals[kind] = totals.get(kind, 0.0) + stats[pid][1]
+    return totals
+
+
+def _process_kind(cmdline: str) -> str:
+    if "gunicorn" in cmdline:
+        return "web"
+    if "redis-server" in cmdline:
+        return "redis"
+    if "celery" in cmdline:
+        queue = cmdline.split("--queues ", 1)[1].split()[0] if "--queues " in cmdline else ""
+        return f"worker {queue}" if queue else "beat"
+    return "other"
 
 
 # --- the compute limit ---------------------------------------------------------------------------------------
@@ -471,6 +516,7 @@ class Report:
     memory: UploadMemory
     config: dict[str, str] = field(default_factory=dict)
     load_average: str = ""
+    cpu_seconds: dict[str, float] = field(default_factory=dict)  # the stack's, by process kind, end to end
 
     @property
     def succeeded(self) -> list[JobTiming]:
@@ -534,6 +580,19 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
+def _cpu(report: Report) -> str:
+    """The stack's CPU seconds per document by process kind, and how much of the cores it used."""
+    total = sum(report.cpu_seconds.values())
+    if not total:
+        return "not measured"
+    parts = ", ".join(
+        f"{kind} {1000 * seconds / report.docs:.0f}"
+        for kind, seconds in sorted(report.cpu_seconds.items(), key=lambda kv: -kv[1])
+    )
+    busy = total / (report.e2e_seconds * report.processes)
+    return f"{1000 * total / report.docs:.0f} ms/doc ({parts}); {busy:.0%} of {report.processes} cores"
+
+
 def _rows(report: Report, s: dict[str, float]) -> list[tuple[str, str]]:
     mem = report.memory
     failed = [t for t in report.timings if t.status != "succeeded"]
@@ -555,6 +614,7 @@ def _rows(report: Report, s: dict[str, float]) -> list[tuple[str, str]]:
         ("orchestration overhead p50", f"{_ms(s['overhead_p50_s'])} ms  (upload->succeeded - steps)"),
         ("  server side p50", f"{_ms(s['server_overhead_p50_s'])} ms  (updated_at - created_at - steps)"),
         ("  server-side gaps p50 (ms)", gaps),
+        ("stack CPU, end to end", _cpu(report)),
         ("jobs not succeeded", f"{len(failed)}" + (f" ({_errors(failed)})" if failed else "")),
         (
             f"web RSS, {mem.clients} x {mem.file_mb:.0f} MB uploads",
@@ -609,7 +669,11 @@ def run(workdir: Path, args: argparse.Namespace) -> Report:
         _say("warm-up: one document of each format")
         run_clients(stack, token, warmup, len(warmup), args.poll)
         _say(f"end to end: {args.docs} documents, {args.clients} clients")
+        cpu_before = tree_cpu(stack.process.pid)
         e2e_seconds, timings = run_clients(stack, token, paths, args.clients, args.poll)
+        cpu = {
+            name: seconds - cpu_before.get(name, 0.0) for name, seconds in tree_cpu(stack.process.pid).items()
+        }
         _say(f"web memory: {args.big_clients} simultaneous {args.big_mb:.0f} MB uploads")
         memory = upload_memory(stack, token, big)
         _say("stopping the stack")
@@ -630,6 +694,7 @@ def run(workdir: Path, args: argparse.Namespace) -> Report:
         memory,
         config,
         load,
+        cpu,
     )
 
 

@@ -101,11 +101,13 @@ def declare(
     api: bool = True,
     form: type[BaseModel] | None = None,
     media: dict[int, str] | None = None,
+    validate: bool = True,
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Declare a route: its answers by status (a model, or None for an answer without a JSON body), the
     error statuses it can answer besides `API_ERRORS` (only 500 off the /api/ prefix), whether it needs a
     bearer token, its multipart form, and the media types of its non-JSON answers. The query and JSON body
-    models are the view's `query` and `json` parameters."""
+    models are the view's `query` and `json` parameters. `validate=False` only documents: for a view that
+    takes no input and answers JSON its declared model already wrote (the job poll)."""
 
     def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
         operation_id = f"{view.__module__.rsplit('.', 1)[-1]}.{view.__name__}"
@@ -120,6 +122,7 @@ def declare(
             tags=[tag],
             security={BEARER: []} if auth else {},
             operation_id=operation_id,
+            skip_validation=not validate,
         )(view)
 
     return decorate

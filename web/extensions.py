@@ -57,3 +57,13 @@ jwt = JWTManager()
 mail = Mail()
 cors = CORS()
 limiter = Limiter(key_func=user_or_ip)
+
+
+# The job poll counts itself against RATE_LIMIT_POLL in its one Redis round trip (`web.polling`); a request
+# filter lets Flask-Limiter step aside before any of its own work, which `limiter.exempt` would not.
+POLL_ENDPOINT = "jobs.get_job"
+
+
+@limiter.request_filter
+def _poll_counts_itself() -> bool:
+    return request.endpoint == POLL_ENDPOINT

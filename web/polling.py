@@ -1,5 +1,6 @@
 """`GET /jobs/{id}` in one Redis round trip: the poll's rate-limit count, the token's revocation and the job's
-published view (`common.job_cache`) travel in one pipeline; the store is read only when the view is missing.
+published view (`common.job_cache`) are one Lua script (one command to send, one reply to parse); the store is
+read only when the view is missing.
 
 The token's signature is checked once per token (`web.extensions.bearer_claims`, a bounded LRU); its expiry
 and revocation are judged on every poll. Any token the quick check does not accept (missing, malformed,
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import redis
@@ -28,6 +30,28 @@ from web.services import services
 from web.tokens import revocation_keys, revoked_by
 
 _LIMIT_PREFIX = "kraftd-poll:"
+
+# KEYS: [1] the poll's window counter; with a token, also [2] the job's view, [3], [4] its revocation keys.
+# ARGV[1]: the window in seconds, '0' when polls are not limited. Returns {count, ttl[, etag, body, revoked,
+# revoked-before]} (false for what is missing); count and ttl are 0 when not limited.
+_POLL = """
+local out = {0, 0}
+if ARGV[1] ~= '0' then
+  local count = redis.call('INCR', KEYS[1])
+  local ttl = redis.call('TTL', KEYS[1])
+  if ttl < 0 then
+    redis.call('EXPIRE', KEYS[1], ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out = {count, ttl}
+end
+if #KEYS > 1 then
+  local view = redis.call('HMGET', KEYS[2], 'etag', 'body')
+  out[3], out[4] = view[1], view[2]
+  out[5], out[6] = redis.call('GET', KEYS[3]), redis.call('GET', KEYS[4])
+end
+return out
+"""
 
 
 @dataclass(frozen=True)
@@ -53,22 +77,17 @@ def answer_poll(job_id: str) -> Response:
     if claims is not None and claims.get("type") != "access":
         claims = None
     limit = parse(svc.settings.rate_limit_poll) if svc.settings.rate_limit_enabled else None
-    pipe = svc.redis.pipeline(transaction=False)
-    if limit is not None:
-        key = f"{_LIMIT_PREFIX}{user_or_ip()}:{limit.amount}/{limit.get_expiry()}"
-        pipe.incr(key)
-        pipe.expire(key, limit.get_expiry(), nx=True)
-        pipe.ttl(key)
+    window_key = (
+        f"{_LIMIT_PREFIX}{user_or_ip()}:{limit.amount}/{limit.get_expiry()}" if limit else _LIMIT_PREFIX
+    )
+    keys = [window_key]
     if claims is not None:
-        pipe.mget(revocation_keys(claims))
-        pipe.hmget(job_cache.key(str(claims["sub"]), job_id), ["etag", "body"])
-    results: list[Any] = pipe.execute() if len(pipe) else []
+        keys += [job_cache.key(str(claims["sub"]), job_id), *revocation_keys(claims)]
+    results: list[Any] = _poll_script(svc.redis)(keys=keys, args=[limit.get_expiry() if limit else 0])
 
     window = None
     if limit is not None:
-        count, _, ttl = results[:3]
-        results = results[3:]
-        window = Window(limit.amount, int(count), max(1, int(ttl)))
+        window = Window(limit.amount, int(results[0]), max(1, int(results[1])))
         if window.count > window.amount:
             raise ApiError(
                 429,
@@ -76,10 +95,10 @@ def answer_poll(job_id: str) -> Response:
                 f"Too many requests ({limit}). Slow down and try again shortly.",
                 {**window.headers(), "Retry-After": str(window.reset_in)},
             )
-    if claims is None or revoked_by(claims, results[0]):
+    if claims is None or revoked_by(claims, results[4:6]):
         view = _after_full_check(svc.redis, job_id)
     else:
-        view = job_cache.view_from(results[1])
+        view = job_cache.view_from(results[2:4])
     owner = str((claims or get_jwt())["sub"])
     user_var.set(user_hash(owner))
     if view is None:
@@ -91,6 +110,12 @@ def answer_poll(job_id: str) -> Response:
         response.headers.extend(window.headers())
     response.make_conditional(request)
     return response
+
+
+@lru_cache(maxsize=8)
+def _poll_script(client: redis.Redis) -> Any:
+    """The poll's script for this app's Redis client (redis-py sends EVALSHA, and the script when Redis lacks it)."""
+    return client.register_script(_POLL)
 
 
 def _after_full_check(client: redis.Redis, job_id: str) -> job_cache.CachedView | None:
