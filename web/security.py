@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from common.config import Settings
 from common.telemetry import request_id_var, user_var
-from web.extensions import cors
+from web.extensions import POLL_ENDPOINT, cors
 from web.metrics import route
 
 log = logging.getLogger("kraftd.http")
@@ -20,6 +20,11 @@ _API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
 _RECAPTCHA_HOSTS = "https://www.google.com https://www.gstatic.com https://www.recaptcha.net"
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
+# Requests without a log line of their own; `GET /metrics` counts them all (kraftd_http_request_total).
+# Probes and scrapes never have one. Job polls that answer 200 or 304 have none either: a browser polls every
+# second or two while a review runs, so at thousands of users those lines would be most of the log (and of its
+# cost) while saying nothing the counters do not; a poll that fails (401, 404, 429, 5xx) is logged.
+_UNLOGGED_ROUTES = frozenset({"/metrics", "/healthz"})
 
 
 def html_csp(settings: Settings) -> str:
@@ -83,7 +88,7 @@ def init_security(app: Flask, settings: Settings) -> None:
 
 def _log(response: Response) -> None:
     rule = route(request)
-    if rule in ("/metrics", "/healthz"):
+    if rule in _UNLOGGED_ROUTES or (request.endpoint == POLL_ENDPOINT and response.status_code < 400):
         return
     elapsed = time.perf_counter() - g.get("started", time.perf_counter())
     fields = {"route": rule, "method": request.method, "status": response.status_code}

@@ -196,3 +196,24 @@ def test_a_job_write_that_cannot_mark_its_view_pending_does_not_happen(app: Flas
     finally:
         jobs.use_cache(store, _cache(app))
     assert store.get_job(email, job.id).version == job.version
+
+
+def test_polls_that_answer_are_counted_not_logged_and_a_failed_poll_is_logged(
+    app: Flask, client: FlaskClient, mailbox: Mailbox, email: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    tokens = signed_in(client, mailbox, email)
+    job = _job(app, email)
+    caplog.clear()
+    with caplog.at_level("INFO", logger="kraftd.http"):
+        first = _poll(client, tokens, job.id)
+        again = _poll(client, tokens, job.id, first.headers["ETag"])
+        missing = _poll(client, tokens, "no-such-job")
+        listed = client.get("/api/v1/jobs", headers=bearer(tokens))
+    assert (first.status_code, again.status_code, missing.status_code, listed.status_code) == (
+        200,
+        304,
+        404,
+        200,
+    )
+    lines = [(r.getMessage(), getattr(r, "status", None)) for r in caplog.records if r.name == "kraftd.http"]
+    assert lines == [("GET /api/v1/jobs/<job_id> 404", 404), ("GET /api/v1/jobs 200", 200)]
