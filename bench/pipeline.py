@@ -371,7 +371,7 @@ _TICKS = os.sysconf("SC_CLK_TCK")
 
 def tree_cpu(root: int) -> dict[str, float]:
     """CPU seconds (user + system) of `root` and every live process under it, summed by kind: the web server,
-    each Celery worker by its queues, Redis, the rest."""
+    each Celery worker by its queues (its main process apart from its pool), Redis, the rest."""
     stats: dict[int, tuple[int, float, str]] = {}  # pid: parent, CPU seconds, command line
     for proc in Path("/proc").iterdir():
         if not proc.name.isdigit():
@@ -392,12 +392,18 @@ def tree_cpu(root: int) -> dict[str, float]:
         pid = todo.pop()
         todo += children.get(pid, [])
         if pid in stats:
-            kind = _process_kind(stats[pid][2])
-            totals[kind] = totals.get(kind, 0.0) + stats[pid][1]
+            parent, seconds, cmdline = stats[pid]
+            kind = _process_kind(cmdline)
+            if kind.startswith("worker "):  # a Celery worker's main process, or one of its pool's children
+                parent_is_worker = parent in stats and _process_kind(stats[parent][2]) == kind
+                kind += " pool" if parent_is_worker else " main"
+            totals[kind] = totals.get(kind, 0.0) + seconds
     return totals
 
 
 def _process_kind(cmdline: str) -> str:
+    if cmdline.startswith(("/bin/sh ", "sh ", "/bin/bash ", "bash ")):
+        return "other"  # honcho's shell around a Procfile line
     if "gunicorn" in cmdline:
         return "web"
     if "redis-server" in cmdline:
