@@ -1,4 +1,4 @@
-"""Uploading and polling, as the browser does, for the pipeline tests."""
+"""Uploading and polling, as the browser does, for the pipeline tests; the contracts they upload."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from typing import Any
 
 from flask.testing import FlaskClient
 
+from bench.rendering import Scan, render, wrap
 from tests.helpers import bearer
 
 FINISHED = {"succeeded", "failed", "canceled"}
@@ -85,3 +86,11 @@ from the security deposit any unpaid rent and the cost of repairing damage beyon
 Landlord: Harbor Homes LLC
 Tenant: Maria Lopez
 """
+
+
+def phone_photo() -> bytes:
+    """The first page of CONTRACT_TEXT photographed by a phone: 200 dpi, a little askew, noisy, JPEG."""
+    page = render(wrap(CONTRACT_TEXT, 200)[0], Scan(dpi=200, skew_degrees=2.0, noise=0.1, blur=0.6, seed=1))
+    out = io.BytesIO()
+    page.convert("RGB").save(out, format="JPEG", quality=80)
+    return out.getvalue()

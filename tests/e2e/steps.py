@@ -64,9 +64,11 @@ def expect_documents(tab: Tab) -> None:
     expect(tab.page.get_by_role("heading", name="Your contracts")).to_be_visible()
 
 
-def upload_by_input(tab: Tab, name: str, text: str) -> None:
+def upload_by_input(tab: Tab, name: str, content: str | bytes, mime_type: str = "text/plain") -> None:
+    """Choose a file in the upload box's file input: text (sent as UTF-8) or the bytes of any file."""
+    data = content.encode() if isinstance(content, str) else content
     tab.page.locator("#upload-input").set_input_files(
-        files=[{"name": name, "mimeType": "text/plain", "buffer": text.encode()}]
+        files=[{"name": name, "mimeType": mime_type, "buffer": data}]
     )
 
 

@@ -20,7 +20,7 @@ from bench.rendering import Scan, render, wrap
 from common.stages import stage
 from tests.conftest import Mailbox
 from tests.helpers import bearer, signed_in
-from tests.pipeline import CONTRACT_TEXT, upload, wait_for_job
+from tests.pipeline import CONTRACT_TEXT, phone_photo, upload, wait_for_job
 from worker.ocr import max_ocr_pages
 
 pytestmark = pytest.mark.integration
@@ -49,14 +49,6 @@ def _scanned_pdf() -> bytes:
     pages = [render(lines, Scan(dpi=300)) for lines in wrap(CONTRACT_TEXT, 300)]
     out = io.BytesIO()
     pages[0].save(out, format="PDF", resolution=300.0, save_all=True, append_images=pages[1:])
-    return out.getvalue()
-
-
-def _photo() -> bytes:
-    """The first page photographed by a phone: 200 dpi, a little askew, noisy, JPEG."""
-    page = render(wrap(CONTRACT_TEXT, 200)[0], Scan(dpi=200, skew_degrees=2.0, noise=0.1, blur=0.6, seed=1))
-    out = io.BytesIO()
-    page.convert("RGB").save(out, format="JPEG", quality=80)
     return out.getvalue()
 
 
@@ -129,7 +121,7 @@ def test_a_scanned_pdf_is_read_by_ocr_and_analysed(
 
 def test_a_phone_photo_of_a_page_is_analysed(stack_client: FlaskClient, mailbox: Mailbox, email: str) -> None:
     tokens = signed_in(stack_client, mailbox, email)
-    answer = upload(stack_client, tokens, "IMG_2041.jpg", _photo())
+    answer = upload(stack_client, tokens, "IMG_2041.jpg", phone_photo())
     assert answer.json["document"]["content_type"] == "image/jpeg"
     job = wait_for_job(stack_client, tokens, answer.json["job"]["id"], timeout=OCR_TIMEOUT)
     assert job["status"] == "succeeded", job
