@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from prometheus_client.parser import text_string_to_metric_families
 
-# The web's request histogram (web/metrics.py, prometheus-flask-exporter): by route, method and status. Its
+# The web's request histogram (web/metrics.py, `count_request`): by route, method and status. Its
 # `_count` counts requests, its buckets give the latency.
 LATENCY_METRIC = "kraftd_http_request_duration_seconds"
 ROUTE_LABEL = "route"

@@ -16,6 +16,7 @@ from common.telemetry import configure_logging, init_sentry
 from web.deps import init_jwt
 from web.errors import register_error_handlers
 from web.extensions import limiter
+from web.fast_poll import FastPoll
 from web.mail import init_mail
 from web.metrics import init_metrics
 from web.security import init_security
@@ -73,4 +74,6 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(openapi.bp)
     app.register_blueprint(pages.bp)
     cli.register(app)
+    # Outermost: the common job poll is answered before Flask builds a request (web/fast_poll.py).
+    app.wsgi_app = FastPoll(app, app.wsgi_app)  # type: ignore[method-assign]
     return app

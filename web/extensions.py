@@ -31,16 +31,25 @@ def _checked_claims(token: str, secret: str) -> Mapping[str, Any] | None:
     return MappingProxyType(claims)
 
 
-def bearer_claims() -> Mapping[str, Any] | None:
-    """The claims of the request's bearer token when its signature checks out and it has not expired, else
-    None. Revocation is not judged here."""
-    header = request.headers.get("Authorization", "")
-    if not header.startswith("Bearer "):
+def checked_bearer(authorization: str, secret: str) -> Mapping[str, Any] | None:
+    """The claims of an `Authorization: Bearer …` header's token when its signature checks out and it has not
+    expired, else None. Revocation is not judged here."""
+    if not authorization.startswith("Bearer "):
         return None
-    claims = _checked_claims(header[7:].strip(), current_app.config["JWT_SECRET_KEY"])
+    claims = _checked_claims(authorization[7:].strip(), secret)
     if claims is None or float(claims["exp"]) <= time.time():
         return None
     return claims
+
+
+def bearer_claims() -> Mapping[str, Any] | None:
+    """`checked_bearer` of the current request."""
+    return checked_bearer(request.headers.get("Authorization", ""), current_app.config["JWT_SECRET_KEY"])
+
+
+def user_key(subject: str) -> str:
+    """Whose quota a request with a valid token counts against."""
+    return f"user:{subject}"
 
 
 def user_or_ip() -> str:
@@ -50,7 +59,7 @@ def user_or_ip() -> str:
     quota a request is counted against.
     """
     claims = bearer_claims()
-    return f"user:{claims['sub']}" if claims is not None else f"ip:{get_remote_address()}"
+    return user_key(str(claims["sub"])) if claims is not None else f"ip:{get_remote_address()}"
 
 
 jwt = JWTManager()

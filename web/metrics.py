@@ -1,19 +1,21 @@
-"""Request metrics (prometheus-flask-exporter) and `GET /metrics`, both only when METRICS_ENABLED.
+"""Request metrics and `GET /metrics` (prometheus-flask-exporter), both only when METRICS_ENABLED.
 
-Every label comes from a closed set, so no client can grow `/metrics`: `route` is the matched route rule
-(`/api/v1/jobs/<job_id>`) or `unmatched`, `method` one of HTTP_METHODS or `other`, `status` a status code.
-Under gunicorn the exporter reads PROMETHEUS_MULTIPROC_DIR itself and answers the sum over every process that
-writes there (web workers and, under `make run`, the Celery workers); without it, this process' metrics.
+Every request is counted by `count_request`, once: by the Flask hooks here, or by the job poll's own WSGI path
+(`web.fast_poll`). Every label comes from a closed set, so no client can grow `/metrics`: `route` is the matched
+route rule (`/api/v1/jobs/<job_id>`) or `unmatched`, `method` one of HTTP_METHODS or `OTHER`, `status` a status
+code. Under gunicorn the exporter reads PROMETHEUS_MULTIPROC_DIR itself and answers the sum over every process
+that writes there (web workers and, under `make run`, the Celery workers); without it, this process' metrics.
 """
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Request, request
-from prometheus_client import REGISTRY, CollectorRegistry
+from flask import Flask, Request, Response, g, request
+from prometheus_client import REGISTRY, CollectorRegistry, Counter, Histogram
 from prometheus_flask_exporter import PrometheusMetrics
 
 from common.config import Settings
@@ -26,17 +28,39 @@ HTTP_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTI
 UNMATCHED = "unmatched"
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10)
 
+HTTP_REQUESTS = Counter("kraftd_http_request_total", "HTTP requests answered", ["method", "status"])
+HTTP_DURATION = Histogram(
+    "kraftd_http_request_duration_seconds",
+    "Time to answer an HTTP request, by route rule",
+    ["method", "route", "status"],
+    buckets=LATENCY_BUCKETS,
+)
+
+
+def count_request(method: str, rule: str, status: int, seconds: float) -> None:
+    """One answered request in the request metrics."""
+    method = method if method in HTTP_METHODS else "OTHER"
+    HTTP_REQUESTS.labels(method, str(status)).inc()
+    HTTP_DURATION.labels(method, rule, str(status)).observe(seconds)
+
 
 def route(req: Request) -> str:
     """The route rule that matched, never the raw path, so unknown paths add no series."""
     return req.url_rule.rule if req.url_rule else UNMATCHED
 
 
-def _bound_method() -> None:
-    """A method outside HTTP_METHODS counts as `other`. Routing has already answered it (405) by the real
-    method; only the labels, the log line and the error message see `other`."""
+def _start() -> None:
+    """The request's start; a method outside HTTP_METHODS counts as `OTHER`. Routing has already answered it
+    (405) by the real method; only the labels, the log line and the error message see `OTHER`."""
+    g.metrics_started = time.perf_counter()
     if request.method not in HTTP_METHODS:
         request.method = "OTHER"
+
+
+def _count(response: Response) -> Response:
+    started = g.get("metrics_started", time.perf_counter())
+    count_request(request.method, route(request), response.status_code, time.perf_counter() - started)
+    return response
 
 
 def _with_queue_gauges(view: Callable[..., Any]) -> Callable[..., Any]:
@@ -67,16 +91,11 @@ def init_metrics(app: Flask, settings: Settings) -> PrometheusMetrics | None:
     """Count and time every request, and serve `GET /metrics`; nothing at all when metrics are off."""
     if not settings.metrics_enabled:
         return None
-    app.before_request(_bound_method)
-    # Each app gets its own registry for the request metrics (the exporter registers them once per registry,
-    # and tests build many apps in one process); it also reports the process-wide ones of common.telemetry.
+    app.before_request(_start)
+    app.after_request(_count)
+    # The exporter serves /metrics only: its per-request metrics are off (`count_request` keeps ours, which the
+    # poll's WSGI path counts into too). Its own registry reports the process-wide metrics; its info metric is
+    # registered there once per app (tests build many apps in one process).
     registry = CollectorRegistry()
     registry.register(REGISTRY)
-    return PrometheusMetrics(
-        app,
-        registry=registry,
-        defaults_prefix="kraftd",
-        group_by=route,
-        buckets=LATENCY_BUCKETS,
-        metrics_decorator=_scrape,
-    )
+    return PrometheusMetrics(app, registry=registry, export_defaults=False, metrics_decorator=_scrape)

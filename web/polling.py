@@ -12,6 +12,7 @@ per address without a valid token), counted here because Flask-Limiter answers i
 from __future__ import annotations
 
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -19,9 +20,10 @@ from typing import Any
 import redis
 from flask import Response, current_app, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
-from limits import parse
+from limits import RateLimitItem, parse
 
 from common import job_cache
+from common.config import Settings
 from common.store import NotFound
 from common.telemetry import POLL_STORE_READS, user_hash, user_var
 from web.errors import ApiError
@@ -30,6 +32,8 @@ from web.services import services
 from web.tokens import revocation_keys, revoked_by
 
 _LIMIT_PREFIX = "kraftd-poll:"
+# A browser may keep the answer but must ask again before using it (the ETag makes asking cheap).
+POLL_CACHE_CONTROL = "private, no-cache"
 
 # KEYS: [1] the poll's window counter; with a token, also [2] the job's view, [3], [4] its revocation keys.
 # ARGV[1]: the window in seconds, '0' when polls are not limited. Returns {count, ttl[, etag, body, revoked,
@@ -58,58 +62,91 @@ return out
 class Window:
     """The poll's fixed window as counted: its limit, the count so far, seconds until it resets."""
 
-    amount: int
+    limit: RateLimitItem
     count: int
     reset_in: int
 
-    def headers(self) -> dict[str, str]:
-        return {
-            "X-RateLimit-Limit": str(self.amount),
-            "X-RateLimit-Remaining": str(max(0, self.amount - self.count)),
-            "X-RateLimit-Reset": str(int(time.time()) + self.reset_in),
-        }
+    @property
+    def exceeded(self) -> bool:
+        return self.count > self.limit.amount
+
+    def headers(self) -> list[tuple[str, str]]:
+        return [
+            ("X-RateLimit-Limit", str(self.limit.amount)),
+            ("X-RateLimit-Remaining", str(max(0, self.limit.amount - self.count))),
+            ("X-RateLimit-Reset", str(int(time.time()) + self.reset_in)),
+        ]
+
+
+@dataclass(frozen=True)
+class PollRead:
+    """What a poll's one round trip found."""
+
+    window: Window | None  # None: polls are not limited
+    view: job_cache.CachedView | None  # None: not published, or no valid token to look it up with
+    revoked: bool
+
+
+# A poll the WSGI path counted but leaves to this view carries its read here, so it is counted once.
+COUNTED_POLL = "kraftd.poll_read"
+
+
+def access_claims(claims: Mapping[str, Any] | None) -> Mapping[str, Any] | None:
+    """The claims when they are an access token's (refresh tokens do not poll)."""
+    return claims if claims is not None and claims.get("type") == "access" else None
+
+
+def read_poll(
+    client: redis.Redis,
+    settings: Settings,
+    counted_as: str,
+    claims: Mapping[str, Any] | None,
+    job_id: str,
+) -> PollRead:
+    """Count the poll against RATE_LIMIT_POLL for `counted_as` and, with access claims, read the job's view and
+    the token's revocation: one script, one round trip."""
+    limit = _poll_limit(settings.rate_limit_poll) if settings.rate_limit_enabled else None
+    keys = [f"{_LIMIT_PREFIX}{counted_as}:{limit.amount}/{limit.get_expiry()}" if limit else _LIMIT_PREFIX]
+    if claims is not None:
+        keys += [job_cache.key(str(claims["sub"]), job_id), *revocation_keys(claims)]
+    results: list[Any] = _poll_script(client)(keys=keys, args=[limit.get_expiry() if limit else 0])
+    window = Window(limit, int(results[0]), max(1, int(results[1]))) if limit else None
+    if claims is None:
+        return PollRead(window, None, False)
+    return PollRead(window, job_cache.view_from(results[2:4]), revoked_by(claims, results[4:6]))
 
 
 def answer_poll(job_id: str) -> Response:
     """The job's public view with its ETag (304 when it still matches), from Redis when published."""
     svc = services()
-    claims = bearer_claims()
-    if claims is not None and claims.get("type") != "access":
-        claims = None
-    limit = parse(svc.settings.rate_limit_poll) if svc.settings.rate_limit_enabled else None
-    window_key = (
-        f"{_LIMIT_PREFIX}{user_or_ip()}:{limit.amount}/{limit.get_expiry()}" if limit else _LIMIT_PREFIX
+    claims = access_claims(bearer_claims())
+    read: PollRead = request.environ.pop(COUNTED_POLL, None) or read_poll(
+        svc.redis, svc.settings, user_or_ip(), claims, job_id
     )
-    keys = [window_key]
-    if claims is not None:
-        keys += [job_cache.key(str(claims["sub"]), job_id), *revocation_keys(claims)]
-    results: list[Any] = _poll_script(svc.redis)(keys=keys, args=[limit.get_expiry() if limit else 0])
-
-    window = None
-    if limit is not None:
-        window = Window(limit.amount, int(results[0]), max(1, int(results[1])))
-        if window.count > window.amount:
-            raise ApiError(
-                429,
-                "rate_limited",
-                f"Too many requests ({limit}). Slow down and try again shortly.",
-                {**window.headers(), "Retry-After": str(window.reset_in)},
-            )
-    if claims is None or revoked_by(claims, results[4:6]):
-        view = _after_full_check(svc.redis, job_id)
-    else:
-        view = job_cache.view_from(results[2:4])
+    if read.window is not None and read.window.exceeded:
+        raise ApiError(
+            429,
+            "rate_limited",
+            f"Too many requests ({read.window.limit}). Slow down and try again shortly.",
+            {**dict(read.window.headers()), "Retry-After": str(read.window.reset_in)},
+        )
+    view = _after_full_check(svc.redis, job_id) if claims is None or read.revoked else read.view
     owner = str((claims or get_jwt())["sub"])
     user_var.set(user_hash(owner))
     if view is None:
         view = _read_through(owner, job_id)
     response = current_app.response_class(view.body, mimetype="application/json")
     response.set_etag(view.etag)
-    response.headers["Cache-Control"] = "private, no-cache"
-    if window is not None:
-        response.headers.extend(window.headers())
+    response.headers["Cache-Control"] = POLL_CACHE_CONTROL
+    if read.window is not None:
+        response.headers.extend(read.window.headers())
     response.make_conditional(request)
     return response
+
+
+@lru_cache(maxsize=8)
+def _poll_limit(text: str) -> RateLimitItem:
+    return parse(text)
 
 
 @lru_cache(maxsize=8)

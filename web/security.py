@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import time
 import uuid
+from typing import Any
 
 from flask import Flask, Response, g, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -16,7 +17,8 @@ from web.metrics import route
 
 log = logging.getLogger("kraftd.http")
 
-_API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+API_CSP = "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"
+API_PATHS = r"/api/*"
 _RECAPTCHA_HOSTS = "https://www.google.com https://www.gstatic.com https://www.recaptcha.net"
 
 REFERRER_POLICY = "strict-origin-when-cross-origin"
@@ -48,34 +50,22 @@ def init_security(app: Flask, settings: Settings) -> None:
     hops = settings.trusted_proxies
     if hops > 0:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops)  # type: ignore[method-assign]
-    cors.init_app(
-        app,
-        resources={r"/api/*": {"origins": settings.origins}},
-        supports_credentials=True,
-        expose_headers=["ETag", "Location", "Retry-After", "X-Request-ID"],
-        max_age=600,
-    )
+    cors.init_app(app, resources={API_PATHS: api_cors_options(settings)})
     page_csp = html_csp(settings)
 
     @app.before_request
     def _start() -> None:
         g.started = time.perf_counter()
-        incoming = request.headers.get("X-Request-ID", "")
-        g.request_id = incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+        g.request_id = request_id_from(request.headers.get("X-Request-ID", ""))
         request_id_var.set(g.request_id)
         user_var.set(None)
 
     @app.after_request
     def _headers(response: Response) -> Response:
         headers = response.headers
-        headers["X-Content-Type-Options"] = "nosniff"
-        headers["Referrer-Policy"] = REFERRER_POLICY
-        headers["X-Frame-Options"] = "DENY"
-        headers["X-Request-ID"] = g.get("request_id", "")
         is_html = response.mimetype == "text/html"
-        headers["Content-Security-Policy"] = page_csp if is_html else _API_CSP
-        if settings.environment == "production":
-            headers["Strict-Transport-Security"] = "max-age=31536000; includeSubDomains"
+        for name, value in edge_headers(settings, g.get("request_id", ""), page_csp if is_html else API_CSP):
+            headers[name] = value
         if response.status_code < 400:
             headers.pop(
                 "Retry-After", None
@@ -84,6 +74,36 @@ def init_security(app: Flask, settings: Settings) -> None:
             headers["Cache-Control"] = "no-store"
         _log(response)
         return response
+
+
+def request_id_from(incoming: str) -> str:
+    """The caller's X-Request-ID when it is a sane one, else a new id."""
+    return incoming if 0 < len(incoming) <= 128 and incoming.isprintable() else uuid.uuid4().hex
+
+
+def edge_headers(settings: Settings, request_id: str, csp: str) -> list[tuple[str, str]]:
+    """The security headers of every answer (`API_CSP` for all but HTML pages)."""
+    headers = [
+        ("X-Content-Type-Options", "nosniff"),
+        ("Referrer-Policy", REFERRER_POLICY),
+        ("X-Frame-Options", "DENY"),
+        ("X-Request-ID", request_id),
+        ("Content-Security-Policy", csp),
+    ]
+    if settings.environment == "production":
+        headers.append(("Strict-Transport-Security", "max-age=31536000; includeSubDomains"))
+    return headers
+
+
+def api_cors_options(settings: Settings) -> dict[str, Any]:
+    """flask-cors options of the API's paths (`API_PATHS`): reads from the configured origins, with
+    credentials, these headers visible to the page."""
+    return {
+        "origins": settings.origins,
+        "supports_credentials": True,
+        "expose_headers": ["ETag", "Location", "Retry-After", "X-Request-ID"],
+        "max_age": 600,
+    }
 
 
 def _log(response: Response) -> None:

@@ -1,0 +1,108 @@
+"""The job poll's common case answered at the WSGI layer, before Flask builds a request.
+
+While a review runs, a browser asks `GET /api/v1/jobs/{id}` every second or two, and nearly every one of those
+polls is the same case: a valid access token, the job's view published in Redis, the poll under its limit.
+`FastPoll` answers that case from the poll's one Redis round trip (`web.polling.read_poll`) with the answer the
+Flask route would give — the same body, status (200, or 304 for a matching ETag), ETag, cache and rate-limit
+headers, security headers (`web.security.edge_headers`) and CORS headers (flask-cors' own `get_cors_headers`
+over the API's options) — and counts it in the request metrics. It costs about a third of the Flask route's
+CPU (bench/api.py).
+
+Everything else goes to the Flask app untouched: other routes, HEAD, a missing, expired, revoked or refresh
+token, a view not published, a poll over its limit, Range and If-Match requests, a Redis error. A poll it
+counted before handing over carries its read (`COUNTED_POLL`), so it is counted once.
+tests/integration/test_fast_poll.py holds the two paths' answers side by side.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+import redis
+from flask import Flask
+from flask_cors.core import get_cors_headers, get_cors_options
+from werkzeug.datastructures import Headers
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import http_date, is_resource_modified, quote_etag
+
+from web.extensions import POLL_ENDPOINT, checked_bearer, user_key
+from web.metrics import count_request
+from web.polling import COUNTED_POLL, POLL_CACHE_CONTROL, access_claims, read_poll
+from web.security import API_CSP, api_cors_options, edge_headers, request_id_from
+from web.services import Services
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+# Requests whose answer the Flask route shapes in ways this path does not (partial content, 412).
+_FLASK_ONLY_HEADERS = ("HTTP_RANGE", "HTTP_IF_MATCH", "HTTP_IF_RANGE")
+_CORS_REQUEST_HEADERS = (
+    ("HTTP_ORIGIN", "Origin"),
+    ("HTTP_ACCESS_CONTROL_REQUEST_PRIVATE_NETWORK", "Access-Control-Request-Private-Network"),
+)
+
+
+class FastPoll:
+    """WSGI middleware around the Flask app's `wsgi_app`; see the module's docstring."""
+
+    def __init__(self, app: Flask, inner: WSGIApplication) -> None:
+        self.inner = inner
+        self.services: Services = app.extensions["kraftd"]
+        self.secret: str = app.config["JWT_SECRET_KEY"]
+        self.url_map = app.url_map
+        self.rule = next(rule.rule for rule in app.url_map.iter_rules(POLL_ENDPOINT))
+        self.prefix = self.rule.split("<", 1)[0]  # every poll's path starts so; a cheap test before routing
+        self.cors = get_cors_options(app, api_cors_options(self.services.settings))
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        started = time.perf_counter()
+        answer = self._answer(environ) if self._is_poll(environ) else None
+        if answer is None:
+            return self.inner(environ, start_response)
+        status, headers, body = answer
+        start_response(f"{status} {'OK' if status == 200 else 'NOT MODIFIED'}", headers)
+        if self.services.settings.metrics_enabled:
+            count_request("GET", self.rule, status, time.perf_counter() - started)
+        return [body]
+
+    def _is_poll(self, environ: WSGIEnvironment) -> bool:
+        if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefix):
+            return False
+        try:
+            endpoint, _ = self.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return False
+        return endpoint == POLL_ENDPOINT and not any(environ.get(h) for h in _FLASK_ONLY_HEADERS)
+
+    def _answer(self, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes] | None:
+        claims = access_claims(checked_bearer(environ.get("HTTP_AUTHORIZATION", ""), self.secret))
+        if claims is None:
+            return None
+        job_id = environ["PATH_INFO"][len(self.prefix) :]
+        settings = self.services.settings
+        try:
+            read = read_poll(self.services.redis, settings, user_key(str(claims["sub"])), claims, job_id)
+        except redis.RedisError:
+            return None  # the Flask route meets the same error and answers it as every route does
+        if read.view is None or read.revoked or (read.window is not None and read.window.exceeded):
+            environ[COUNTED_POLL] = read
+            return None
+        etag = quote_etag(read.view.etag)
+        headers = [("ETag", etag), ("Cache-Control", POLL_CACHE_CONTROL)]
+        if read.window is not None:
+            headers += read.window.headers()
+        headers.append(("Date", http_date()))
+        headers += edge_headers(settings, request_id_from(environ.get("HTTP_X_REQUEST_ID", "")), API_CSP)
+        headers += self._cors_headers(environ)
+        if not is_resource_modified(environ, etag):
+            return 304, headers, b""
+        body = read.view.body.encode()
+        return 200, [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers], body
+
+    def _cors_headers(self, environ: WSGIEnvironment) -> list[tuple[str, str]]:
+        asked = Headers([(name, environ[key]) for key, name in _CORS_REQUEST_HEADERS if key in environ])
+        return [
+            (name, str(value)) for name, value in get_cors_headers(self.cors, asked, "GET").items(multi=True)
+        ]
