@@ -25,7 +25,7 @@ from flask import Flask
 from flask_cors.core import get_cors_headers, get_cors_options
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import http_date, is_resource_modified, quote_etag
+from werkzeug.http import HTTP_STATUS_CODES, http_date, is_resource_modified, quote_etag
 
 from web.extensions import POLL_ENDPOINT, checked_bearer, user_key
 from web.metrics import count_request
@@ -58,29 +58,34 @@ class FastPoll:
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
-        answer = self._answer(environ) if self._is_poll(environ) else None
+        job_id = self._polled_job(environ)
+        answer = self._answer(environ, job_id) if job_id is not None else None
         if answer is None:
             return self.inner(environ, start_response)
         status, headers, body = answer
-        start_response(f"{status} {'OK' if status == 200 else 'NOT MODIFIED'}", headers)
+        start_response(f"{status} {HTTP_STATUS_CODES[status].upper()}", headers)  # as werkzeug words it
         if self.services.settings.metrics_enabled:
             count_request("GET", self.rule, status, time.perf_counter() - started)
         return [body]
 
-    def _is_poll(self, environ: WSGIEnvironment) -> bool:
+    def _polled_job(self, environ: WSGIEnvironment) -> str | None:
+        """The job id of a poll this path may answer; None for any other request."""
         if environ.get("REQUEST_METHOD") != "GET" or not environ.get("PATH_INFO", "").startswith(self.prefix):
-            return False
+            return None
+        if any(environ.get(header) for header in _FLASK_ONLY_HEADERS):
+            return None
         try:
-            endpoint, _ = self.url_map.bind_to_environ(environ).match()
+            endpoint, args = self.url_map.bind_to_environ(environ).match()
         except HTTPException:
-            return False
-        return endpoint == POLL_ENDPOINT and not any(environ.get(h) for h in _FLASK_ONLY_HEADERS)
+            return None
+        return str(args["job_id"]) if endpoint == POLL_ENDPOINT else None
 
-    def _answer(self, environ: WSGIEnvironment) -> tuple[int, list[tuple[str, str]], bytes] | None:
+    def _answer(
+        self, environ: WSGIEnvironment, job_id: str
+    ) -> tuple[int, list[tuple[str, str]], bytes] | None:
         claims = access_claims(checked_bearer(environ.get("HTTP_AUTHORIZATION", ""), self.secret))
         if claims is None:
             return None
-        job_id = environ["PATH_INFO"][len(self.prefix) :]
         settings = self.services.settings
         try:
             read = read_poll(self.services.redis, settings, user_key(str(claims["sub"])), claims, job_id)
