@@ -73,6 +73,13 @@ def test_slow_and_stalled_clients_do_not_starve_health_checks(stack: Stack) -> N
     assert max(seconds for _, seconds in answered) < 5, answered
 
 
+def test_the_page_make_run_serves_is_the_origin_its_api_allows(stack: Stack) -> None:
+    page = f"http://127.0.0.1:{stack.port}"
+    reply = requests.get(f"{stack.base_url}/api/v1/jobs/any", headers={"Origin": page}, timeout=10)
+    assert reply.status_code == 401
+    assert reply.headers["Access-Control-Allow-Origin"] == page
+
+
 def test_a_uri_over_the_servers_limit_answers_our_json(stack: Stack) -> None:
     reply = requests.get(f"{stack.base_url}/api/v1/documents?q={'a' * 9000}", timeout=10)
     assert reply.status_code == 414
