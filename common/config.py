@@ -5,6 +5,7 @@ from __future__ import annotations
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -32,7 +33,7 @@ class Settings(BaseSettings):
     jwt_access_minutes: int = 15
     jwt_refresh_days: int = 7
 
-    allowed_origins: str = ""  # empty: this host on PORT (see _fill_defaults)
+    allowed_origins: str = ""  # empty: the page at PUBLIC_URL (see _fill_defaults)
     trusted_proxies: int = 0  # proxies in front whose X-Forwarded-* headers count; 0 ignores them
     rate_limit_enabled: bool = True
     rate_limit_default: str = "100/minute"
@@ -92,7 +93,7 @@ class Settings(BaseSettings):
         if "redis_url" not in self.model_fields_set and self.stack_redis_file.is_file():
             self.redis_url = self.stack_redis_file.read_text().strip()
         if not self.allowed_origins and self.environment != "production":
-            self.allowed_origins = f"http://127.0.0.1:{self.port},http://localhost:{self.port}"
+            self.allowed_origins = ",".join(_page_origins(self.public_url))
         if self.sendgrid_api_key and not self.mail_server:
             self.mail_server = "smtp.sendgrid.net"
             self.mail_port = 587
@@ -165,3 +166,18 @@ SECRET_FIELDS = frozenset(
     """jwt_secret_key recaptcha_secret_key cosmos_key openai_api_key azure_openai_api_key mail_password
     sendgrid_api_key azure_storage_connection_string sentry_dsn""".split()
 )
+
+
+_LOOPBACK_TWINS = {"127.0.0.1": "localhost", "localhost": "127.0.0.1"}
+
+
+def _page_origins(public_url: str) -> list[str]:
+    """The origins a browser gives the app's own page at `public_url`: its own, and its loopback twin
+    (127.0.0.1 and localhost are different origins to a browser). PUBLIC_URL rather than PORT, because a
+    process manager may hand the web process a PORT of its own (honcho under `make run` does)."""
+    parts = urlsplit(public_url)
+    origins = [f"{parts.scheme}://{parts.netloc}"]
+    twin = _LOOPBACK_TWINS.get(parts.hostname or "")
+    if twin is not None:
+        origins.append(f"{parts.scheme}://{twin}" + (f":{parts.port}" if parts.port else ""))
+    return origins

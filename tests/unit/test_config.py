@@ -153,3 +153,10 @@ def test_the_default_allowed_origins_follow_the_port() -> None:
 def test_no_proxy_is_trusted_unless_the_operator_says_so() -> None:
     assert Settings().trusted_proxies == 0
     assert Settings(trusted_proxies=1).trusted_proxies == 1
+
+
+def test_the_default_allowed_origins_are_the_page_people_open_not_the_processs_port() -> None:
+    # honcho under `make run` hands the web process a PORT of its own; PUBLIC_URL is the page people open.
+    settings = Settings(port=8865, public_url="http://127.0.0.1:8765/")
+    assert settings.origins == ["http://127.0.0.1:8765", "http://localhost:8765"]
+    assert Settings(public_url="https://review.example").origins == ["https://review.example"]
