@@ -49,16 +49,15 @@ def route(req: Request) -> str:
     return req.url_rule.rule if req.url_rule else UNMATCHED
 
 
-def _start() -> None:
-    """The request's start; a method outside HTTP_METHODS counts as `OTHER`. Routing has already answered it
-    (405) by the real method; only the labels, the log line and the error message see `OTHER`."""
-    g.metrics_started = time.perf_counter()
+def _bound_method() -> None:
+    """A method outside HTTP_METHODS counts as `OTHER`. Routing has already answered it (405) by the real
+    method; only the labels, the log line and the error message see `OTHER`."""
     if request.method not in HTTP_METHODS:
         request.method = "OTHER"
 
 
 def _count(response: Response) -> Response:
-    started = g.get("metrics_started", time.perf_counter())
+    started = g.get("started", time.perf_counter())  # the request's start, set by web.security
     count_request(request.method, route(request), response.status_code, time.perf_counter() - started)
     return response
 
@@ -91,7 +90,7 @@ def init_metrics(app: Flask, settings: Settings) -> PrometheusMetrics | None:
     """Count and time every request, and serve `GET /metrics`; nothing at all when metrics are off."""
     if not settings.metrics_enabled:
         return None
-    app.before_request(_start)
+    app.before_request(_bound_method)
     app.after_request(_count)
     # The exporter serves /metrics only: its per-request metrics are off (`count_request` keeps ours, which the
     # poll's WSGI path counts into too). Its own registry reports the process-wide metrics; its info metric is

@@ -106,6 +106,8 @@ def read_poll(
     """Count the poll against RATE_LIMIT_POLL for `counted_as` and, with access claims, read the job's view and
     the token's revocation: one script, one round trip."""
     limit = _poll_limit(settings.rate_limit_poll) if settings.rate_limit_enabled else None
+    if limit is None and claims is None:
+        return PollRead(None, None, False)  # nothing to count, nothing to read
     keys = [f"{_LIMIT_PREFIX}{counted_as}:{limit.amount}/{limit.get_expiry()}" if limit else _LIMIT_PREFIX]
     if claims is not None:
         keys += [job_cache.key(str(claims["sub"]), job_id), *revocation_keys(claims)]
