@@ -217,3 +217,30 @@ def test_polls_that_answer_are_counted_not_logged_and_a_failed_poll_is_logged(
     )
     lines = [(r.getMessage(), getattr(r, "status", None)) for r in caplog.records if r.name == "kraftd.http"]
     assert lines == [("GET /api/v1/jobs/<job_id> 404", 404), ("GET /api/v1/jobs 200", 200)]
+
+
+def test_polls_go_on_when_redis_forgets_the_script_and_drops_the_connections(
+    base_config: dict[str, Any], redis_client: redis.Redis, mailbox: Mailbox, email: str
+) -> None:
+    """The poll keeps connections of its own for its script: a Redis that restarted (script cache empty,
+    connections closed) costs the next poll a slower answer, not an error, and counts it once."""
+    redis_client.acl_setuser(
+        "poller", enabled=True, passwords=["+poller-secret"], keys=["*"], channels=["*"], commands=["+@all"]
+    )
+    app = create_app(
+        {
+            **base_config,
+            "redis_url": base_config["redis_url"].replace("redis://", "redis://poller:poller-secret@"),
+            "rate_limit_poll": "100/minute",
+        }
+    )
+    client = fresh_client(app)
+    tokens = signed_in(client, mailbox, email)
+    job = _job(app, email)
+    answers = [_poll(client, tokens, job.id)]
+    redis_client.script_flush()
+    answers.append(_poll(client, tokens, job.id))
+    assert redis_client.client_kill_filter(user="poller") > 0
+    answers.append(_poll(client, tokens, job.id))
+    assert [(a.status_code, a.json["id"]) for a in answers] == [(200, job.id)] * 3
+    assert [a.headers["X-RateLimit-Remaining"] for a in answers] == ["99", "98", "97"]
