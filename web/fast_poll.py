@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING
 
 import redis
@@ -51,10 +52,15 @@ class FastPoll:
         self.inner = inner
         self.services: Services = app.extensions["kraftd"]
         self.secret: str = app.config["JWT_SECRET_KEY"]
-        self.url_map = app.url_map
+        # Routing without a host (the app has no host or subdomain rules): bound once, not per request.
+        self.routes = app.url_map.bind("")
+        # A browser asks for the same path again and again while its job runs: routed once per path.
+        self._route = lru_cache(maxsize=4096)(self._job_of)
         self.rule = next(rule.rule for rule in app.url_map.iter_rules(POLL_ENDPOINT))
         self.prefix = self.rule.split("<", 1)[0]  # every poll's path starts so; a cheap test before routing
         self.cors = get_cors_options(app, api_cors_options(self.services.settings))
+        # The CORS headers depend on the request's Origin (and private-network ask) alone: worked out once each.
+        self._cors_for = lru_cache(maxsize=256)(self._cors_headers_for)
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         started = time.perf_counter()
@@ -74,8 +80,12 @@ class FastPoll:
             return None
         if any(environ.get(header) for header in _FLASK_ONLY_HEADERS):
             return None
+        return self._route(environ["PATH_INFO"])
+
+    def _job_of(self, path: str) -> str | None:
+        """The job id when the app's routing sends a GET of `path` to the poll."""
         try:
-            endpoint, args = self.url_map.bind_to_environ(environ).match()
+            endpoint, args = self.routes.match(path, "GET")
         except HTTPException:
             return None
         return str(args["job_id"]) if endpoint == POLL_ENDPOINT else None
@@ -106,8 +116,13 @@ class FastPoll:
         body = read.view.body.encode()
         return 200, [("Content-Type", "application/json"), ("Content-Length", str(len(body))), *headers], body
 
-    def _cors_headers(self, environ: WSGIEnvironment) -> list[tuple[str, str]]:
-        asked = Headers([(name, environ[key]) for key, name in _CORS_REQUEST_HEADERS if key in environ])
-        return [
+    def _cors_headers(self, environ: WSGIEnvironment) -> tuple[tuple[str, str], ...]:
+        return self._cors_for(*(environ.get(key) for key, _ in _CORS_REQUEST_HEADERS))
+
+    def _cors_headers_for(self, *values: str | None) -> tuple[tuple[str, str], ...]:
+        """flask-cors' headers for a GET that sent these CORS request headers (None: not sent)."""
+        sent = [(name, value) for (_, name), value in zip(_CORS_REQUEST_HEADERS, values, strict=True)]
+        asked = Headers([(name, value) for name, value in sent if value is not None])
+        return tuple(
             (name, str(value)) for name, value in get_cors_headers(self.cors, asked, "GET").items(multi=True)
-        ]
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 
 from flask import Flask, Request, Response, g, request
@@ -39,9 +39,15 @@ HTTP_DURATION = Histogram(
 
 def count_request(method: str, rule: str, status: int, seconds: float) -> None:
     """One answered request in the request metrics."""
-    method = method if method in HTTP_METHODS else "OTHER"
-    HTTP_REQUESTS.labels(method, str(status)).inc()
-    HTTP_DURATION.labels(method, rule, str(status)).observe(seconds)
+    count, duration = _series(method if method in HTTP_METHODS else "OTHER", rule, status)
+    count.inc()
+    duration.observe(seconds)
+
+
+@cache  # bounded: every label comes from a closed set
+def _series(method: str, rule: str, status: int) -> tuple[Counter, Histogram]:
+    """The labelled series of one kind of answer, looked up once (`labels` checks and locks on every call)."""
+    return HTTP_REQUESTS.labels(method, str(status)), HTTP_DURATION.labels(method, rule, str(status))
 
 
 def route(req: Request) -> str:
