@@ -7,9 +7,9 @@ Each table keeps a record as its key columns, the index columns its queries need
 from __future__ import annotations
 
 import sqlite3
-import threading
 import uuid
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -111,36 +111,56 @@ JOBS = Table("jobs", Job, ("owner_email", "id"), _job_index)
 
 
 class SqliteStore:
+    """Each call takes a connection from the store's own idle list and puts it back when done, so a process
+    keeps as many connections as it ever ran store calls at once: one per thread, and one in all under gevent
+    (a store call never yields). Connections per thread-local were per greenlet under gevent: a new one, and its
+    page cache, for every client connection the web worker served."""
+
     def __init__(self, path: Path) -> None:
         self.path = path
         path.parent.mkdir(parents=True, exist_ok=True)
-        self._local = threading.local()
-        with self._conn() as conn:
+        self._idle: list[sqlite3.Connection] = []
+        with self._connection() as conn:
             conn.executescript(_SCHEMA)
             columns = {row[1] for row in conn.execute("PRAGMA table_info(documents)")}
             if "analysis" not in columns:  # a database made before the analysis had a column of its own
                 conn.execute("ALTER TABLE documents ADD COLUMN analysis TEXT")
 
-    def _conn(self) -> sqlite3.Connection:
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-            conn.execute("PRAGMA journal_mode=WAL")
-            conn.execute("PRAGMA synchronous=NORMAL")
-            conn.execute("PRAGMA busy_timeout=10000")
-            self._local.conn = conn
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        conn = self._idle.pop() if self._idle else self._connect()
+        try:
+            yield conn
+        finally:
+            self._idle.append(conn)
+
+    def _connect(self) -> sqlite3.Connection:
+        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("PRAGMA synchronous=NORMAL")
+        conn.execute("PRAGMA busy_timeout=10000")
         return conn
 
-    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> sqlite3.Cursor:
+    def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[tuple[Any, ...]], int]:
+        """The statement's rows and its row count (each statement commits on its own)."""
         try:
-            return self._conn().execute(sql, params)
+            with self._connection() as conn:
+                cursor = conn.execute(sql, params)
+                return cursor.fetchall(), cursor.rowcount
         except sqlite3.IntegrityError:
             raise
         except sqlite3.OperationalError as exc:
             raise StoreUnavailable(f"sqlite: {exc}") from exc
 
+    def _rows(self, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+        return self._exec(sql, params)[0]
+
+    def _one(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[Any, ...] | None:
+        rows = self._rows(sql, params)
+        return rows[0] if rows else None
+
     def ping(self) -> None:
-        self._exec("SELECT 1").fetchone()
+        self._rows("SELECT 1")
 
     # users
 
@@ -180,16 +200,16 @@ class SqliteStore:
             sql += " AND (created_at < ? OR (created_at = ? AND id < ?))"
             params += (created, created, doc_id)
         sql += " ORDER BY created_at DESC, id DESC LIMIT ?"
-        rows = self._exec(sql, (*params, limit + 1)).fetchall()
+        rows = self._rows(sql, (*params, limit + 1))
         docs = [self._load(DOCUMENTS, row) for row in rows[:limit]]
         return DocumentPage(docs, encode_cursor(created_key(docs[-1])) if len(rows) > limit else None)
 
     def find_analyzed_document(self, owner_email: str, sha256: str) -> Document | None:
-        row = self._exec(
+        row = self._one(
             f"SELECT {DOCUMENTS.columns()} FROM documents"  # noqa: S608 - ours
             " WHERE owner_email = ? AND sha256 = ? AND status = ? ORDER BY created_at DESC LIMIT 1",
             (owner_email, sha256, str(DocumentStatus.ANALYZED)),
-        ).fetchone()
+        )
         return self._load(DOCUMENTS, row) if row else None
 
     # jobs
@@ -215,10 +235,10 @@ class SqliteStore:
     ) -> list[Job]:
         filters = job_filters(status, kind, document_id)
         where = "".join(f" AND {column} = ?" for column in filters)  # the column names are ours
-        rows = self._exec(
+        rows = self._rows(
             f"SELECT {JOBS.columns()} FROM jobs WHERE owner_email = ?{where} ORDER BY created_at DESC",  # noqa: S608
             (owner_email, *filters.values()),
-        ).fetchall()
+        )
         return [self._load(JOBS, row) for row in rows]
 
     def ops_jobs_in_status(self, status: JobStatus, updated_before: datetime | None = None) -> Iterator[Job]:
@@ -227,7 +247,7 @@ class SqliteStore:
         if updated_before is not None:
             sql += " AND updated_at < ?"
             params += (stamp(updated_before),)
-        for row in self._exec(sql, params).fetchall():
+        for row in self._rows(sql, params):
             yield self._load(JOBS, row)
 
     # the few operations everything above is made of
@@ -264,10 +284,10 @@ class SqliteStore:
         return record
 
     def _get(self, table: Table[R], *key: str) -> R:
-        row = self._exec(
+        row = self._one(
             f"SELECT {table.columns()} FROM {table.name} WHERE {table.where_key()}",  # noqa: S608 - ours
             key,
-        ).fetchone()
+        )
         if row is None:
             raise NotFound(key[-1])
         return self._load(table, row)
@@ -279,15 +299,15 @@ class SqliteStore:
         values: dict[str, Any] = {k: v for k, v in self._row(table, record).items() if k not in table.key}
         values["version"] = new_version
         assignments = ", ".join(f"{column} = ?" for column in values)
-        cur = self._exec(
+        _, updated = self._exec(
             f"UPDATE {table.name} SET {assignments} WHERE {table.where_key()} AND version = ?",  # noqa: S608
             (*values.values(), *key, record.version),
         )
-        if cur.rowcount != 1:
-            exists = self._exec(
+        if updated != 1:
+            exists = self._one(
                 f"SELECT 1 FROM {table.name} WHERE {table.where_key()}",  # noqa: S608 - ours
                 key,
-            ).fetchone()
+            )
             raise Conflict(record.id) if exists else NotFound(record.id)
         record.version = new_version
         return record
