@@ -19,6 +19,11 @@ as `make run` configures it. wrk runs on the same machine and competes with guni
 Besides rps and latency it prints each scenario's rps over the bare app's, and, for the two poll scenarios, the
 store reads per poll: the growth of the stack's `kraftd_poll_store_reads_total` (GET /metrics) over wrk's
 request count.
+
+It also prints the web server's memory over the whole load run (RSS of the gunicorn master and workers, from
+/proc): after a warm-up of 10 documents, and at the end, after the 100-document burst, every wrk round and 20
+simultaneous 10 MB uploads; and how many workers gunicorn replaced meanwhile (`max_requests`), since a
+replaced worker starts small again.
 """
 
 from __future__ import annotations
@@ -43,15 +48,22 @@ from bench.pipeline import (
     BENCH_ENV,
     ROOT,
     Stack,
+    big_files,
+    children,
+    gunicorn_master,
     load_average,
+    rss_bytes,
     run_clients,
     running_stack,
     sign_up,
     stop_group,
+    upload_memory,
 )
 from tests.servers import free_port
 
 DOCUMENTS = 100
+WARM_UP_DOCUMENTS = 10
+BIG_UPLOADS, BIG_MB = 20, 10.0
 RATE_LIMIT_LIMITS = {
     "RATE_LIMIT_ENABLED": "true",
     "RATE_LIMIT_DEFAULT": "10000000/minute",
@@ -195,6 +207,24 @@ def start_bare_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError(f"the bare app did not start; see {workdir / 'bare.log'}")
 
 
+@dataclass(frozen=True)
+class WebMemory:
+    warm_mb: float  # after the warm-up
+    end_mb: float  # after the whole load run
+    replaced_workers: int  # workers gunicorn replaced during the run
+
+    @property
+    def growth_mb(self) -> float:
+        return self.end_mb - self.warm_mb
+
+
+def web_rss_mb(stack: Stack) -> tuple[float, set[int]]:
+    """RSS of the gunicorn master and its workers, in MB, and the workers' pids."""
+    master = gunicorn_master(stack.process.pid)
+    workers = children(master)
+    return rss_bytes([master, *workers]) / 2**20, set(workers)
+
+
 # --- report --------------------------------------------------------------------------------------------------
 
 
@@ -205,7 +235,12 @@ def store_reads(metrics_url: str) -> float:
 
 
 def print_table(
-    results: list[WrkResult], duration: int, connections: int, load: str, env: dict[str, str]
+    results: list[WrkResult],
+    memory: WebMemory,
+    duration: int,
+    connections: int,
+    load: str,
+    env: dict[str, str],
 ) -> None:
     bare = results[0].rps
     print(
@@ -233,6 +268,12 @@ def print_table(
         f"(goal 0)"
     )
     print(
+        f"Web RSS (gunicorn master + workers): {memory.warm_mb:.0f} MB after a {WARM_UP_DOCUMENTS}-document "
+        f"warm-up, {memory.end_mb:.0f} MB after the load run ({memory.growth_mb:+.0f} MB, goal under 30: "
+        f"{DOCUMENTS}-document burst, every wrk round, {BIG_UPLOADS} x {BIG_MB:.0f} MB uploads); workers "
+        f"replaced meanwhile: {memory.replaced_workers}"
+    )
+    print(
         f"Notes: {os.cpu_count()} cores shared by wrk, gunicorn and the (idle) rest of the stack; 'errors' counts "
         f"non-2xx/3xx answers and socket errors. 1/5/15-min load average before the run: {load}."
     )
@@ -254,8 +295,8 @@ def main() -> None:
     load = load_average()
     env = NO_RATE_LIMIT if args.no_rate_limit else RATE_LIMIT_LIMITS
     with tempfile.TemporaryDirectory(prefix="kraftd-bench-api-") as tmp:
-        results = run(Path(tmp), wrk, args.duration, args.connections, env, args.rounds)
-    print_table(results, args.duration, args.connections, load, env)
+        results, memory = run(Path(tmp), wrk, args.duration, args.connections, env, args.rounds)
+    print_table(results, memory, args.duration, args.connections, load, env)
     if args.json:
         payload: dict[str, Any] = {
             "duration_s": args.duration,
@@ -263,6 +304,7 @@ def main() -> None:
             "config": {**BENCH_ENV, **env},
             "load_average_before": load,
             "results": [asdict(r) for r in results],
+            "web_memory": {**asdict(memory), "growth_mb": memory.growth_mb},
         }
         args.json.write_text(json.dumps(payload, indent=2))
 
@@ -274,10 +316,14 @@ def median_run(runs: list[WrkResult]) -> WrkResult:
 
 def run(
     workdir: Path, wrk: str, duration: int, connections: int, env: dict[str, str], rounds: int
-) -> list[WrkResult]:
+) -> tuple[list[WrkResult], WebMemory]:
     _say("starting scripts/run.sh")
     with running_stack(workdir, env) as stack:
         token = sign_up(stack, "bench-api@example.com")
+        _say(f"warm-up: {WARM_UP_DOCUMENTS} documents")
+        warm_up = write_corpus(workdir / "warm-up", WARM_UP_DOCUMENTS, seed=4, min_pages=1, max_pages=2)
+        run_clients(stack, token, warm_up, 4, 0.1)
+        warm_mb, warm_workers = web_rss_mb(stack)
         _say(f"uploading {DOCUMENTS} documents and waiting for their analyses")
         fixture = prepare(stack, token, workdir)
         auth = f"Authorization: Bearer {token}"
@@ -311,8 +357,11 @@ def run(
             results = [median_run(runs[scenario.name]) for scenario in scenarios]
         finally:
             stop_group(bare)
+        _say(f"web memory: {BIG_UPLOADS} simultaneous {BIG_MB:.0f} MB uploads")
+        upload_memory(stack, token, big_files(workdir, BIG_UPLOADS, BIG_MB))
+        end_mb, end_workers = web_rss_mb(stack)
         _say("stopping the stack")
-    return results
+    return results, WebMemory(warm_mb, end_mb, len(warm_workers - end_workers))
 
 
 def _say(text: str) -> None:

@@ -202,7 +202,8 @@ def gunicorn_master(root: int) -> int:
     raise RuntimeError("no gunicorn process found under the stack")
 
 
-def _children(pid: int) -> list[int]:
+def children(pid: int) -> list[int]:
+    """The direct children of a process (a gunicorn master's workers)."""
     pids: list[int] = []
     for task in Path(f"/proc/{pid}/task").iterdir():
         pids += [int(p) for p in (task / "children").read_text().split()]
@@ -235,7 +236,7 @@ class RssSampler(threading.Thread):
 
     def run(self) -> None:
         while not self._done.is_set():
-            self.peak = max(self.peak, rss_bytes([self.master, *_children(self.master)]))
+            self.peak = max(self.peak, rss_bytes([self.master, *children(self.master)]))
             self.samples += 1
             self._done.wait(self.interval)
 
@@ -470,7 +471,7 @@ def big_files(folder: Path, count: int, size_mb: float) -> list[Path]:
 def upload_memory(stack: Stack, token: str, paths: list[Path]) -> UploadMemory:
     """All uploads start together (a barrier); RSS of the web server is sampled meanwhile."""
     master = gunicorn_master(stack.process.pid)
-    idle = rss_bytes([master, *_children(master)])
+    idle = rss_bytes([master, *children(master)])
     sampler = RssSampler(master)
     barrier = threading.Barrier(len(paths))
 
