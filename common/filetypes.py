@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import re
 import unicodedata
 import zipfile
 from pathlib import Path
@@ -34,6 +35,17 @@ _DOCX_MAIN_PART = "word/document.xml"
 _TEXT_PREFIX_BYTES = 64 * 1024
 _NUL_SCAN_CHUNK_BYTES = 1024 * 1024
 _TEXT_WHITESPACE_CONTROLS = frozenset("\t\n\v\f\r")
+# The control characters (Unicode category Cc, which the standard fixes at U+0000-U+001F and U+007F-U+009F) but
+# the whitespace ones, as one character class: counted by the regex engine, not a Python loop per character.
+_STRAY_CONTROLS = re.compile(
+    "[{}]".format(
+        "".join(
+            re.escape(chr(code))
+            for code in range(0xA0)
+            if unicodedata.category(chr(code)) == "Cc" and chr(code) not in _TEXT_WHITESPACE_CONTROLS
+        )
+    )
+)
 # Real text files carry the odd stray control character (a DOS end-of-file mark, say); binaries carry many.
 _MAX_CONTROL_SHARE = 0.02
 
@@ -97,10 +109,7 @@ def _decode_prefix(head: bytes, is_whole_file: bool) -> str:
 def _looks_printable(text: str) -> bool:
     if not text:
         return False
-    controls = sum(
-        1 for ch in text if unicodedata.category(ch) == "Cc" and ch not in _TEXT_WHITESPACE_CONTROLS
-    )
-    return controls / len(text) <= _MAX_CONTROL_SHARE
+    return len(_STRAY_CONTROLS.findall(text)) / len(text) <= _MAX_CONTROL_SHARE
 
 
 def _has_nul_after(path: Path, offset: int) -> bool:
