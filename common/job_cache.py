@@ -24,6 +24,7 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_e
 
 from common.models import Job
 from common.public import JobPublic
+from common.redis_script import HeldScript
 
 TTL_SECONDS = 120
 # As long as a worker's hand-off waits for the broker (common.queue.AT_THE_HAND_OFF).
@@ -80,7 +81,7 @@ class JobCache:
         self.client = client
         self.ttl = ttl_seconds
         self.patience = patience_seconds
-        self._publish = client.register_script(_PUBLISH)
+        self._publish = HeldScript(client, _PUBLISH)
 
     def pending(self, job: Job) -> None:
         """Readers go to the store from now until revision `job.revision` (about to be saved) is published.
@@ -95,16 +96,16 @@ class JobCache:
             reraise=True,
         ):
             with attempt:
-                self._publish(keys=[key(job.owner_email, job.id)], args=[job.revision, "", "", self.ttl])
+                self._publish([key(job.owner_email, job.id)], [job.revision, "", "", self.ttl])
 
     def publish(self, job: Job) -> bool:
         """Publish the view of a job as the store holds it; False when the entry already holds a newer one."""
         args: list[str | int] = [job.revision, job.version, body_of(job), self.ttl]
-        return bool(self._publish(keys=[key(job.owner_email, job.id)], args=args))
+        return bool(self._publish([key(job.owner_email, job.id)], args))
 
     def forget(self, owner_email: str, job_id: str) -> None:
         """The job is deleted: a tombstone no publish can overwrite, for as long as a late one could come."""
-        self._publish(keys=[key(owner_email, job_id)], args=[TOMBSTONE_REVISION, "", "", self.ttl * 10])
+        self._publish([key(owner_email, job_id)], [TOMBSTONE_REVISION, "", "", self.ttl * 10])
 
     def read(self, owner_email: str, job_id: str) -> CachedView | None:
         return view_from(self.client.hmget(key(owner_email, job_id), ["etag", "body"]))

@@ -21,10 +21,10 @@ import redis
 from flask import Response, current_app, request
 from flask_jwt_extended import get_jwt, verify_jwt_in_request
 from limits import RateLimitItem, parse
-from redis.exceptions import NoScriptError
 
 from common import job_cache
 from common.config import Settings
+from common.redis_script import HeldScript
 from common.store import NotFound
 from common.telemetry import POLL_STORE_READS, user_hash, user_var
 from web.errors import ApiError
@@ -152,48 +152,10 @@ def _poll_limit(text: str) -> RateLimitItem:
     return parse(text)
 
 
-class _PollScript:
-    """The poll's script, sent on connections it keeps for itself (made by the app's pool, so with its URL,
-    credentials, TLS and timeouts).
-
-    A call through redis-py's `Script` spends more CPU in redis-py's own layers (the retry wrapper, the pool's
-    checkout with its readiness poll, argument checks) than in the round trip: about 130 µs against 30 µs for
-    the same packed EVALSHA on a held connection, with hiredis. The poll is the hottest request we serve, so it
-    takes the short way; anything unusual (the script not yet loaded, a dropped connection) goes the long way,
-    through `Script`, which loads the script and retries on a fresh connection.
-    """
-
-    IDLE_MOST = 64  # connections kept between polls, per process: about the polls one process answers at once
-
-    def __init__(self, client: redis.Redis) -> None:
-        self.pool = client.connection_pool
-        self.script = client.register_script(_POLL)
-        self.idle: list[Any] = []
-
-    def __call__(self, keys: list[str], args: list[Any]) -> Any:
-        connection = self.idle.pop() if self.idle else self.pool.make_connection()
-        try:
-            connection.send_packed_command(
-                connection.pack_command("EVALSHA", self.script.sha, len(keys), *keys, *args)
-            )
-            reply = connection.read_response()
-        except (NoScriptError, redis.ConnectionError, redis.TimeoutError):
-            connection.disconnect()
-            return self.script(keys=keys, args=args)
-        except BaseException:
-            connection.disconnect()  # a reply may still be on its way: never reuse it
-            raise
-        if len(self.idle) < self.IDLE_MOST:
-            self.idle.append(connection)
-        else:
-            connection.disconnect()
-        return reply
-
-
 @lru_cache(maxsize=8)
-def _poll_script(client: redis.Redis) -> _PollScript:
+def _poll_script(client: redis.Redis) -> HeldScript:
     """The poll's script for this app's Redis client."""
-    return _PollScript(client)
+    return HeldScript(client, _POLL)
 
 
 def _after_full_check(client: redis.Redis, job_id: str) -> job_cache.CachedView | None:
