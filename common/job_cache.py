@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from functools import lru_cache
 
 import redis
 from tenacity import Retrying, retry_if_exception_type, stop_after_delay, wait_exponential
@@ -56,7 +57,12 @@ class CachedView:
 
 
 def key(owner_email: str, job_id: str) -> str:
-    return f"{_PREFIX}{hashlib.sha256(owner_email.encode()).hexdigest()[:32]}:{job_id}"
+    return f"{_PREFIX}{_owner_part(owner_email)}:{job_id}"
+
+
+@lru_cache(maxsize=4096)  # every poll of a running job asks again for the same owner
+def _owner_part(owner_email: str) -> str:
+    return hashlib.sha256(owner_email.encode()).hexdigest()[:32]
 
 
 def body_of(job: Job) -> str:

@@ -5,8 +5,9 @@ polls is the same case: a valid access token, the job's view published in Redis,
 `FastPoll` answers that case from the poll's one Redis round trip (`web.polling.read_poll`) with the answer the
 Flask route would give — the same body, status (200, or 304 for a matching ETag), ETag, cache and rate-limit
 headers, security headers (`web.security.edge_headers`) and CORS headers (flask-cors' own `get_cors_headers`
-over the API's options) — and counts it in the request metrics. It costs about a third of the Flask route's
-CPU (bench/api.py).
+over the API's options) — and counts it in the request metrics. The Date header is the server's: gunicorn
+writes its own and drops the app's, so this path does not make one. It costs about a third of the Flask
+route's CPU (bench/api.py).
 
 Everything else goes to the Flask app untouched: other routes, HEAD, a missing, expired, revoked or refresh
 token, a view not published, a poll over its limit, Range and If-Match requests, a Redis error. A poll it
@@ -26,7 +27,7 @@ from flask import Flask
 from flask_cors.core import get_cors_headers, get_cors_options
 from werkzeug.datastructures import Headers
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import HTTP_STATUS_CODES, http_date, is_resource_modified, quote_etag
+from werkzeug.http import HTTP_STATUS_CODES, is_resource_modified, quote_etag
 
 from web.extensions import POLL_ENDPOINT, checked_bearer, user_key
 from web.metrics import count_request
@@ -108,7 +109,6 @@ class FastPoll:
         headers = [("ETag", etag), ("Cache-Control", POLL_CACHE_CONTROL)]
         if read.window is not None:
             headers += read.window.headers()
-        headers.append(("Date", http_date()))
         headers += edge_headers(settings, request_id_from(environ.get("HTTP_X_REQUEST_ID", "")), API_CSP)
         headers += self._cors_headers(environ)
         if not is_resource_modified(environ, etag):
