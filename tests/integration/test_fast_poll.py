@@ -23,7 +23,7 @@ pytestmark = pytest.mark.integration
 _PER_ANSWER = {"X-Request-ID", "X-RateLimit-Remaining", "X-RateLimit-Reset"}
 # The server's own: gunicorn writes Date and drops the app's (werkzeug's server writes one when the app did not),
 # so the fast path leaves it out, where Flask's make_conditional adds one.
-_SERVERS = {"Date"}
+_FROM_THE_SERVER = {"Date"}
 
 
 @pytest.fixture
@@ -57,7 +57,9 @@ def _published_job(app: Flask, client: FlaskClient, tokens: dict[str, Any], owne
 
 
 def _shape(answer: TestResponse) -> tuple[int, bytes, list[tuple[str, str]]]:
-    headers = [(k, "…" if k in _PER_ANSWER else v) for k, v in answer.headers.items() if k not in _SERVERS]
+    headers = [
+        (k, "…" if k in _PER_ANSWER else v) for k, v in answer.headers.items() if k not in _FROM_THE_SERVER
+    ]
     return answer.status_code, answer.get_data(), headers
 
 
