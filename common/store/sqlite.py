@@ -7,6 +7,7 @@ Each table keeps a record as its key columns, the index columns its queries need
 from __future__ import annotations
 
 import sqlite3
+import time
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -110,6 +111,27 @@ DOCUMENTS = Table(
 JOBS = Table("jobs", Job, ("owner_email", "id"), _job_index)
 
 
+# How long a statement waits for another process' lock before the store reports itself unavailable.
+BUSY_SECONDS = 10.0
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Put the database in WAL mode (a property of the file, kept once set).
+
+    The switch takes an exclusive lock, and SQLite answers "database is locked" at once rather than waiting in
+    its busy handler when another connection holds one: the web's and every worker's processes opening a new
+    database together (`make run` on a fresh machine) failed that way. So it is retried, within BUSY_SECONDS."""
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
+
+
 class SqliteStore:
     """Each call takes a connection from the store's own idle list and puts it back when done, so a process
     keeps as many connections as it ever ran store calls at once: one per thread, and one in all under gevent
@@ -135,10 +157,9 @@ class SqliteStore:
             self._idle.append(conn)
 
     def _connect(self) -> sqlite3.Connection:
-        conn = sqlite3.connect(self.path, timeout=10, isolation_level=None, check_same_thread=False)
-        conn.execute("PRAGMA journal_mode=WAL")
+        conn = sqlite3.connect(self.path, timeout=BUSY_SECONDS, isolation_level=None, check_same_thread=False)
+        _use_wal(conn)
         conn.execute("PRAGMA synchronous=NORMAL")
-        conn.execute("PRAGMA busy_timeout=10000")
         return conn
 
     def _exec(self, sql: str, params: tuple[Any, ...] = ()) -> tuple[list[tuple[Any, ...]], int]:

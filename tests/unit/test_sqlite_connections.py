@@ -3,6 +3,7 @@ per greenlet: one for every client connection a web worker served, each with its
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import threading
 from pathlib import Path
@@ -40,3 +41,22 @@ def test_threads_that_take_turns_share_one_connection(tmp_path: Path) -> None:
         release.set()
         for thread in threads:
             thread.join()
+
+
+def _open_and_read(path: str) -> str:
+    try:
+        SqliteStore(Path(path)).ping()
+    except Exception as exc:  # reported to the test, not raised in the pool
+        return f"{type(exc).__name__}: {exc}"
+    return ""
+
+
+def test_many_processes_open_a_new_database_at_once(tmp_path: Path) -> None:
+    """`make run` starts the web's and every worker's processes together on a fresh DATA_DIR; each one opens the
+    database and none may fail its boot on the others' locks (one trial in five did, before)."""
+    context = multiprocessing.get_context("fork")
+    with context.Pool(8) as pool:
+        for trial in range(25):
+            path = str(tmp_path / f"new-{trial}.sqlite3")
+            errors = [error for error in pool.map(_open_and_read, [path] * 8, chunksize=1) if error]
+            assert errors == [], f"trial {trial}: {errors[0]}"
