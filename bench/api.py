@@ -162,7 +162,7 @@ class Fixture:
 def prepare(stack: Stack, token: str, workdir: Path) -> Fixture:
     """A user with DOCUMENTS analysed documents; one job's URL and ETag."""
     paths = write_corpus(workdir / "docs", DOCUMENTS, seed=3, min_pages=1, max_pages=2)
-    _, timings = run_clients(stack, token, paths, 8, 0.1)
+    timings = run_clients(stack.url, token, paths, 8, 0.1).timings
     not_done = [t.name for t in timings if t.status != "succeeded"]
     if not_done:
         raise RuntimeError(f"{len(not_done)} set-up jobs did not succeed: {not_done[:5]}")
@@ -322,7 +322,7 @@ def run(
         token = sign_up(stack, "bench-api@example.com")
         _say(f"warm-up: {WARM_UP_DOCUMENTS} documents")
         warm_up = write_corpus(workdir / "warm-up", WARM_UP_DOCUMENTS, seed=4, min_pages=1, max_pages=2)
-        run_clients(stack, token, warm_up, 4, 0.1)
+        run_clients(stack.url, token, warm_up, 4, 0.1)
         warm_mb, warm_workers = web_rss_mb(stack)
         _say(f"uploading {DOCUMENTS} documents and waiting for their analyses")
         fixture = prepare(stack, token, workdir)

@@ -10,6 +10,11 @@
    aiosmtpd sink), then uploads every file with a few concurrent clients, each polling its job until it ends.
 4. Peak memory of the web server (gunicorn master + workers, RSS from /proc every 50 ms) while 20 clients
    upload a 10 MB text contract each at the same moment.
+5. The design's floor (bench/floor_app.py): the same files, clients and polls through the pipeline's shape with
+   no work in it (a bare Flask upload under the same gunicorn settings, two no-op hand-offs through Redis to
+   prefork Celery workers with the project's Celery settings). Its CPU per document, the clients' included,
+   bounds the ratio any work inside that shape can reach: compute / (compute + floor), CPU per document, on
+   cores the clients share.
 
 The stack runs with RATE_LIMIT_ENABLED=false (the default 100/minute per user would throttle the bench) and
 JWT_ACCESS_MINUTES=120 (one token for the whole run); everything else is as `make run` sets it.
@@ -41,6 +46,7 @@ import requests
 from bench.contracts import write_big_txt, write_corpus
 from common.config import Settings
 from common.filetypes import sniff_type
+from tests.processes import RedisServer
 from tests.servers import Mailbox, free_port, smtp_sink
 from worker.analyze import analyze
 from worker.extract import extract_text
@@ -62,6 +68,8 @@ _DROPPED_ENV = """
     PUBLIC_URL WEB_PORT WEB_BIND WEB_WORKERS WEB_THREADS WORKER_CONCURRENCY LOG_LEVEL
 """.split()
 BENCH_ENV = {"RATE_LIMIT_ENABLED": "false", "JWT_ACCESS_MINUTES": "120"}
+# What scripts/run.sh starts when nothing overrides it (the floor runs its workers alike).
+STACK_DEFAULTS = {"WEB_WORKERS": "2", "WEB_THREADS": "4", "WORKER_CONCURRENCY": "2"}
 
 
 # --- the stack -----------------------------------------------------------------------------------------------
@@ -355,14 +363,20 @@ def process_one(url: str, token: str, path: Path, poll: float) -> JobTiming:
     return JobTiming(path.name, job["status"], latency, uploaded - started, steps, _gaps(job), server, error)
 
 
-def run_clients(
-    stack: Stack, token: str, paths: list[Path], clients: int, poll: float
-) -> tuple[float, list[JobTiming]]:
-    """Every file through the API by `clients` threads; the wall time and each job's timing."""
-    started = time.perf_counter()
+@dataclass(frozen=True)
+class ClientRun:
+    seconds: float  # wall
+    client_cpu: float  # CPU seconds of this process (the client threads) meanwhile
+    timings: list[JobTiming]
+
+
+def run_clients(url: str, token: str, paths: list[Path], clients: int, poll: float) -> ClientRun:
+    """Every file through the API at `url` by `clients` threads: the wall time, the clients' CPU, each job's
+    timing."""
+    started, cpu = time.perf_counter(), time.process_time()
     with ThreadPoolExecutor(clients) as pool:
-        timings = list(pool.map(lambda p: process_one(stack.url, token, p, poll), paths))
-    return time.perf_counter() - started, timings
+        timings = list(pool.map(lambda p: process_one(url, token, p, poll), paths))
+    return ClientRun(time.perf_counter() - started, time.process_time() - cpu, timings)
 
 
 # --- where the CPU went ---------------------------------------------------------------------------------------
@@ -498,6 +512,86 @@ def upload_memory(stack: Stack, token: str, paths: list[Path]) -> UploadMemory:
     return UploadMemory(len(paths), size_mb, idle / mb, sampler.peak / mb, seconds, counts, sampler.samples)
 
 
+# --- the design's floor ------------------------------------------------------------------------------------
+
+FLOOR_QUEUES = ("floor-first", "floor-second")
+
+
+@dataclass(frozen=True)
+class Floor:
+    run: ClientRun
+    cpu_seconds: dict[str, float]  # its processes', by kind, over the run
+
+    @property
+    def docs_per_s(self) -> float:
+        return len(self.run.timings) / self.run.seconds
+
+
+def floor(workdir: Path, paths: list[Path], warmup: list[Path], clients: int, poll: float) -> Floor:
+    """The files through bench/floor_app.py (its own redis-server, gunicorn and a prefork worker per queue, as
+    the stack runs them), after the warm-up files; its processes' CPU over the run."""
+    redis_server = RedisServer(free_port(), workdir)
+    redis_server.start()
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if k not in _DROPPED_ENV}
+    env.update(FLOOR_REDIS_URL=redis_server.url, WEB_PORT=str(port))
+    commands = [[str(ROOT / ".venv/bin/gunicorn"), "--config", "web/gunicorn_conf.py", "bench.floor_app:web"]]
+    commands += [
+        [str(ROOT / ".venv/bin/celery"), "--app", "bench.floor_app", "worker", "--queues", queue, "--hostname",
+         f"{queue}@%h", "--concurrency", STACK_DEFAULTS["WORKER_CONCURRENCY"], "--loglevel", "WARNING"]
+        for queue in FLOOR_QUEUES
+    ]  # fmt: skip
+    processes: list[subprocess.Popen[bytes]] = []
+    try:
+        with (workdir / "floor.log").open("wb") as log:
+            for command in commands:
+                processes.append(
+                    subprocess.Popen(
+                        command,
+                        cwd=ROOT,
+                        env=env,
+                        stdout=log,
+                        stderr=subprocess.STDOUT,
+                        start_new_session=True,
+                    )
+                )
+        url = f"http://127.0.0.1:{port}"
+        _wait_floor(url, processes, workdir / "floor.log")
+        run_clients(url, "", warmup, len(warmup), poll)  # also waits for the workers to consume
+        assert redis_server.process is not None
+        roots = [*(process.pid for process in processes), redis_server.process.pid]
+        before = _cpu_of(roots)
+        result = run_clients(url, "", paths, clients, poll)
+        after = _cpu_of(roots)
+        return Floor(result, {kind: seconds - before.get(kind, 0.0) for kind, seconds in after.items()})
+    finally:
+        for process in processes:
+            stop_group(process)
+        redis_server.stop()
+
+
+def _wait_floor(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while time.monotonic() < deadline:
+        if any(process.poll() is not None for process in processes):
+            raise RuntimeError(f"a process of the floor exited early; see {log}:\n{_tail(log)}")
+        try:
+            if requests.get(f"{url}/api/v1/jobs/ready", timeout=2).status_code == 200:
+                return
+        except requests.RequestException:
+            pass
+        time.sleep(0.25)
+    raise RuntimeError(f"the floor's web did not answer within {READY_TIMEOUT:.0f} s; see {log}")
+
+
+def _cpu_of(roots: list[int]) -> dict[str, float]:
+    totals: dict[str, float] = {}
+    for root in roots:
+        for kind, seconds in tree_cpu(root).items():
+            totals[kind] = totals.get(kind, 0.0) + seconds
+    return totals
+
+
 # --- report --------------------------------------------------------------------------------------------------
 
 
@@ -521,9 +615,27 @@ class Report:
     e2e_seconds: float
     timings: list[JobTiming]
     memory: UploadMemory
+    floor: Floor
+    client_cpu: float  # the bench clients' CPU seconds over the end-to-end run
     config: dict[str, str] = field(default_factory=dict)
     load_average: str = ""
     cpu_seconds: dict[str, float] = field(default_factory=dict)  # the stack's, by process kind, end to end
+
+    @property
+    def compute_cpu_per_doc(self) -> float:
+        """CPU seconds per document of the compute limit: its pool keeps every core busy."""
+        return self.processes * min(self.compute_seconds) / self.docs
+
+    @property
+    def floor_cpu_per_doc(self) -> float:
+        """CPU seconds per document of the design's floor, its clients' included."""
+        return (sum(self.floor.cpu_seconds.values()) + self.floor.run.client_cpu) / self.docs
+
+    @property
+    def ratio_ceiling(self) -> float:
+        """The ratio a stack of the floor's shape reaches at best, if everything it adds to the floor were the
+        compute limit's own work: compute CPU / (compute + floor CPU), per document."""
+        return self.compute_cpu_per_doc / (self.compute_cpu_per_doc + self.floor_cpu_per_doc)
 
     @property
     def succeeded(self) -> list[JobTiming]:
@@ -558,6 +670,11 @@ class Report:
                 for n in self.step_names
             },
             **{f"gap_{g}_p50_s": pct([t.gaps.get(g, 0.0) for t in done], 50) for g in self.gap_names},
+            "client_cpu_ms_per_doc": 1000 * self.client_cpu / self.docs,
+            "compute_cpu_ms_per_doc": 1000 * self.compute_cpu_per_doc,
+            "floor_docs_per_s": self.floor.docs_per_s,
+            "floor_cpu_ms_per_doc": 1000 * self.floor_cpu_per_doc,
+            "ratio_ceiling": self.ratio_ceiling,
             "web_rss_idle_mb": self.memory.idle_mb,
             "web_rss_peak_mb": self.memory.peak_mb,
         }
@@ -587,17 +704,17 @@ def _ms(seconds: float) -> str:
     return f"{seconds * 1000:.0f}"
 
 
-def _cpu(report: Report) -> str:
-    """The stack's CPU seconds per document by process kind, and how much of the cores it used."""
-    total = sum(report.cpu_seconds.values())
+def _cpu(cpu_seconds: dict[str, float], docs: int, seconds: float, cores: int) -> str:
+    """CPU seconds per document by process kind (above 0.5 ms), and how much of the cores they used."""
+    total = sum(cpu_seconds.values())
     if not total:
         return "not measured"
     parts = ", ".join(
-        f"{kind} {1000 * seconds / report.docs:.0f}"
-        for kind, seconds in sorted(report.cpu_seconds.items(), key=lambda kv: -kv[1])
+        f"{kind} {1000 * spent / docs:.0f}"
+        for kind, spent in sorted(cpu_seconds.items(), key=lambda kv: -kv[1])
+        if 1000 * spent / docs >= 0.5
     )
-    busy = total / (report.e2e_seconds * report.processes)
-    return f"{1000 * total / report.docs:.0f} ms/doc ({parts}); {busy:.0%} of {report.processes} cores"
+    return f"{1000 * total / docs:.0f} ms/doc ({parts}); {total / (seconds * cores):.0%} of {cores} cores"
 
 
 def _rows(report: Report, s: dict[str, float]) -> list[tuple[str, str]]:
@@ -621,7 +738,25 @@ def _rows(report: Report, s: dict[str, float]) -> list[tuple[str, str]]:
         ("orchestration overhead p50", f"{_ms(s['overhead_p50_s'])} ms  (upload->succeeded - steps)"),
         ("  server side p50", f"{_ms(s['server_overhead_p50_s'])} ms  (updated_at - created_at - steps)"),
         ("  server-side gaps p50 (ms)", gaps),
-        ("stack CPU, end to end", _cpu(report)),
+        (
+            "stack CPU, end to end",
+            _cpu(report.cpu_seconds, report.docs, report.e2e_seconds, report.processes),
+        ),
+        ("  the bench clients' CPU", f"{s['client_cpu_ms_per_doc']:.0f} ms/doc"),
+        (
+            "compute limit's CPU",
+            f"{s['compute_cpu_ms_per_doc']:.0f} ms/doc  ({report.processes} x its wall time)",
+        ),
+        (
+            f"design floor, {report.clients} clients",
+            f"{s['floor_docs_per_s']:.2f} docs/s; "
+            + _cpu(report.floor.cpu_seconds, report.docs, report.floor.run.seconds, report.processes)
+            + f"; clients {1000 * report.floor.run.client_cpu / report.docs:.0f} ms/doc",
+        ),
+        (
+            "ratio ceiling over the floor",
+            f"{s['ratio_ceiling']:.3f}  (compute / (compute + floor), CPU per document, clients included)",
+        ),
         ("jobs not succeeded", f"{len(failed)}" + (f" ({_errors(failed)})" if failed else "")),
         (
             f"web RSS, {mem.clients} x {mem.file_mb:.0f} MB uploads",
@@ -674,20 +809,22 @@ def run(workdir: Path, args: argparse.Namespace) -> Report:
     with running_stack(workdir) as stack:
         token = sign_up(stack, "bench-pipeline@example.com")
         _say("warm-up: one document of each format")
-        run_clients(stack, token, warmup, len(warmup), args.poll)
+        run_clients(stack.url, token, warmup, len(warmup), args.poll)
         _say(f"end to end: {args.docs} documents, {args.clients} clients")
         cpu_before = tree_cpu(stack.process.pid)
-        e2e_seconds, timings = run_clients(stack, token, paths, args.clients, args.poll)
+        e2e = run_clients(stack.url, token, paths, args.clients, args.poll)
         cpu = {
             name: seconds - cpu_before.get(name, 0.0) for name, seconds in tree_cpu(stack.process.pid).items()
         }
         _say(f"web memory: {args.big_clients} simultaneous {args.big_mb:.0f} MB uploads")
         memory = upload_memory(stack, token, big)
         _say("stopping the stack")
+    _say(f"the design's floor (bench/floor_app.py): {args.docs} documents, {args.clients} clients")
+    floor_run = floor(workdir, paths, warmup, args.clients, args.poll)
     _say("compute limit again, with the stack stopped")
     after, _ = compute_limit(paths, warmup, processes)
     formats = {kind: sum(p.suffix == f".{kind}" for p in paths) for kind in ("pdf", "docx", "txt")}
-    config = {"WEB_WORKERS": "2", "WEB_THREADS": "4", "WORKER_CONCURRENCY": "2", **BENCH_ENV}
+    config = {**STACK_DEFAULTS, **BENCH_ENV}
     return Report(
         args.docs,
         formats,
@@ -696,9 +833,11 @@ def run(workdir: Path, args: argparse.Namespace) -> Report:
         args.poll,
         processes,
         (before, after),
-        e2e_seconds,
-        timings,
+        e2e.seconds,
+        e2e.timings,
         memory,
+        floor_run,
+        e2e.client_cpu,
         config,
         load,
         cpu,
