@@ -40,6 +40,8 @@ def _rehearse(args: argparse.Namespace) -> int:
         print(f"rehearsal stopped: {exc}", file=sys.stderr)
         return 1
     if args.json:
+        # The timeline and each failed request's reason go to stderr, so a rehearsal that fails explains itself.
+        print(report.text(), file=sys.stderr)
         print(json.dumps(report.contract()))
     else:
         print(report.text())
