@@ -109,26 +109,26 @@ def running_stack(workdir: Path, overrides: dict[str, str] | None = None) -> Ite
         )
         stack = Stack(f"http://127.0.0.1:{port}", process, log_path, mailbox)
         try:
-            wait_ready(stack)
+            wait_answering(f"{stack.url}/readyz", [process], log_path)
             yield stack
         finally:
             stop_group(process)
 
 
-def wait_ready(stack: Stack) -> None:
+def wait_answering(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
+    """Until GET `url` answers 200; a process that exits meanwhile, or no answer within READY_TIMEOUT, raises
+    with the tail of `log`."""
     deadline = time.monotonic() + READY_TIMEOUT
     while time.monotonic() < deadline:
-        if stack.process.poll() is not None:
-            raise RuntimeError(f"the stack exited early; see {stack.log}:\n{_tail(stack.log)}")
+        if any(process.poll() is not None for process in processes):
+            raise RuntimeError(f"a process exited early; see {log}:\n{_tail(log)}")
         try:
-            if requests.get(f"{stack.url}/readyz", timeout=2).status_code == 200:
+            if requests.get(url, timeout=2).status_code == 200:
                 return
         except requests.RequestException:
             pass
         time.sleep(0.25)
-    raise RuntimeError(
-        f"/readyz was not 200 within {READY_TIMEOUT:.0f} s; see {stack.log}:\n{_tail(stack.log)}"
-    )
+    raise RuntimeError(f"{url} was not 200 within {READY_TIMEOUT:.0f} s; see {log}:\n{_tail(log)}")
 
 
 def _tail(path: Path, lines: int = 30) -> str:
@@ -556,7 +556,7 @@ def floor(workdir: Path, paths: list[Path], warmup: list[Path], clients: int, po
                     )
                 )
         url = f"http://127.0.0.1:{port}"
-        _wait_floor(url, processes, workdir / "floor.log")
+        wait_answering(f"{url}/api/v1/jobs/ready", processes, workdir / "floor.log")
         run_clients(url, "", warmup, len(warmup), poll)  # also waits for the workers to consume
         assert redis_server.process is not None
         roots = [*(process.pid for process in processes), redis_server.process.pid]
@@ -568,20 +568,6 @@ def floor(workdir: Path, paths: list[Path], warmup: list[Path], clients: int, po
         for process in processes:
             stop_group(process)
         redis_server.stop()
-
-
-def _wait_floor(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while time.monotonic() < deadline:
-        if any(process.poll() is not None for process in processes):
-            raise RuntimeError(f"a process of the floor exited early; see {log}:\n{_tail(log)}")
-        try:
-            if requests.get(f"{url}/api/v1/jobs/ready", timeout=2).status_code == 200:
-                return
-        except requests.RequestException:
-            pass
-        time.sleep(0.25)
-    raise RuntimeError(f"the floor's web did not answer within {READY_TIMEOUT:.0f} s; see {log}")
 
 
 def _cpu_of(roots: list[int]) -> dict[str, float]:
