@@ -56,6 +56,7 @@ from bench.pipeline import (
     run_clients,
     running_stack,
     sign_up,
+    spawn,
     stop_group,
     upload_memory,
 )
@@ -186,15 +187,8 @@ def start_bare_app(workdir: Path) -> tuple[subprocess.Popen[bytes], str]:
     env.update(WEB_PORT=str(port))
     for key in ("WEB_WORKERS", "WEB_THREADS"):
         env.pop(key, None)  # the defaults, as for the API
-    with (workdir / "bare.log").open("wb") as log:
-        process = subprocess.Popen(
-            [str(ROOT / ".venv/bin/gunicorn"), "--config", "web/gunicorn_conf.py", "bench.bare_app:app"],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
+    command = [str(ROOT / ".venv/bin/gunicorn"), "--config", "web/gunicorn_conf.py", "bench.bare_app:app"]
+    process = spawn(command, env, workdir / "bare.log")
     url = f"http://127.0.0.1:{port}/"
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline and process.poll() is None:

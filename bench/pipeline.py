@@ -115,6 +115,15 @@ def running_stack(workdir: Path, overrides: dict[str, str] | None = None) -> Ite
             stop_group(process)
 
 
+def spawn(command: list[str], env: dict[str, str], log: Path) -> subprocess.Popen[bytes]:
+    """`command` from the repository's root, in a session of its own (for `stop_group`), its output appended
+    to `log`."""
+    with log.open("ab") as out:
+        return subprocess.Popen(
+            command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+
+
 def wait_answering(url: str, processes: list[subprocess.Popen[bytes]], log: Path) -> None:
     """Until GET `url` answers 200; a process that exits meanwhile, or no answer within READY_TIMEOUT, raises
     with the tail of `log`."""
@@ -543,18 +552,8 @@ def floor(workdir: Path, paths: list[Path], warmup: list[Path], clients: int, po
     ]  # fmt: skip
     processes: list[subprocess.Popen[bytes]] = []
     try:
-        with (workdir / "floor.log").open("wb") as log:
-            for command in commands:
-                processes.append(
-                    subprocess.Popen(
-                        command,
-                        cwd=ROOT,
-                        env=env,
-                        stdout=log,
-                        stderr=subprocess.STDOUT,
-                        start_new_session=True,
-                    )
-                )
+        for command in commands:
+            processes.append(spawn(command, env, workdir / "floor.log"))
         url = f"http://127.0.0.1:{port}"
         wait_answering(f"{url}/api/v1/jobs/ready", processes, workdir / "floor.log")
         run_clients(url, "", warmup, len(warmup), poll)  # also waits for the workers to consume
